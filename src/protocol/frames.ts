@@ -1,0 +1,50 @@
+// Encoded frames (wire bytes of one event), cached per event object so that an event sent to many
+// connections is serialized once. Internal: not part of the public API. Browser-safe.
+import { encodeDataLines, encodeFields, serializeData, checkId } from './encode.js';
+import type { MessageEvent } from './types.js';
+
+const utf8 = new TextEncoder();
+
+// Frames are kept beside the event object, not on it: a user's `{ ...event }` must never carry a
+// stale frame into a changed copy. Events that are cached should be frozen by whoever caches them.
+const frames = new WeakMap<object, Uint8Array>();
+
+/**
+ * Counts data serializations (JSON encoding and line splitting). Tests compare it with the number
+ * of events to prove that fan-out encodes each event once.
+ */
+export const encodeCounter = { count: 0 };
+
+/** The wire bytes of `event`, encoded on first use and cached for as long as the object lives. */
+export function frameOf(event: MessageEvent<unknown>): Uint8Array {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    encodeCounter.count++;
+    frame = utf8.encode(encodeFields(event) + encodeDataLines(serializeData(event.data)) + '\n');
+    if (Object.isFrozen(event)) frames.set(event, frame);
+  }
+  return frame;
+}
+
+/** Records the frame of a (frozen) event that was encoded by other means, e.g. from a shared body. */
+export function setFrame(event: object, frame: Uint8Array): void {
+  frames.set(event, frame);
+}
+
+/**
+ * Encodes everything of an event but its `id:` line: the part shared by every subscriber, whatever
+ * id each one must see. `dataText` is the already serialized data.
+ */
+export function encodeBody(fields: { type?: string; retry?: number }, dataText: string): Uint8Array {
+  encodeCounter.count++;
+  return utf8.encode(encodeFields(fields) + encodeDataLines(dataText) + '\n');
+}
+
+/** Prefixes a shared body with an `id:` line: one small copy, no re-encoding of the data. */
+export function withId(id: string, body: Uint8Array): Uint8Array {
+  const head = utf8.encode(`id: ${checkId(id)}\n`);
+  const frame = new Uint8Array(head.length + body.length);
+  frame.set(head, 0);
+  frame.set(body, head.length);
+  return frame;
+}
