@@ -3,3 +3,32 @@ export { EventideError, httpError, isEventideError } from './errors.js';
 export type { EventideErrorCode, EventideErrorOptions } from './errors.js';
 export type { MessageEvent } from './protocol/types.js';
 export { encodeEvent, encodeComment } from './protocol/encode.js';
+export {
+  Controller,
+  Sse,
+  Get,
+  Post,
+  Put,
+  Patch,
+  Delete,
+  Head,
+  Options,
+  Ctx,
+  Param,
+  Query,
+  Headers,
+  Body,
+  LastEventId,
+  Signal,
+  Req,
+  Res,
+} from './router/decorators.js';
+export type { SseRouteOptions, RouteDecorator, ControllerDecorator, ParamDecorator } from './router/decorators.js';
+export type { HttpMethod } from './router/metadata.js';
+export type { RequestContext } from './router/context.js';
+export type { ControllerInput } from './router/router.js';
+export { file } from './router/file.js';
+export type { FileResponse } from './router/file.js';
+export type { StreamOptions } from './connection/options.js';
+export { createApp } from './server/create-app.js';
+export type { App, AppOptions, AppStats } from './server/create-app.js';

@@ -1,0 +1,63 @@
+// Coalesced writes: connections queue frames during a turn of the event loop and are flushed
+// together in one pass, each with a single write. A burst of events then costs one write per
+// socket instead of one per event per socket.
+
+/** A connection with frames waiting to be written. */
+export interface Flushable {
+  flush(pass: FlushPass): void;
+}
+
+/**
+ * State shared by the connections flushed in one pass. Connections that received the very same
+ * frames in the same order (subscribers of one channel) reuse one joined buffer instead of each
+ * copying the burst.
+ */
+export class FlushPass {
+  #lastFrames: Uint8Array[] | undefined;
+  #lastJoined: Uint8Array | undefined;
+
+  /** Joins `frames` into one buffer, reusing the previous join when the frames are identical. */
+  join(frames: Uint8Array[], totalBytes: number): Uint8Array {
+    const last = this.#lastFrames;
+    if (last && last.length === frames.length && last[0] === frames[0]) {
+      let same = true;
+      for (let i = frames.length - 1; i > 0; i--) {
+        if (last[i] !== frames[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#lastJoined!;
+    }
+    const joined = Buffer.concat(frames, totalBytes);
+    this.#lastFrames = frames;
+    this.#lastJoined = joined;
+    return joined;
+  }
+}
+
+const dirty = new Set<Flushable>();
+let scheduled = false;
+
+function flushAll(): void {
+  scheduled = false;
+  const pass = new FlushPass();
+  // Connections marked dirty during this pass (by a write callback) wait for the next one.
+  const batch = [...dirty];
+  dirty.clear();
+  for (const connection of batch) connection.flush(pass);
+}
+
+/** Asks for `connection.flush()` once the current turn of the event loop has run. */
+export function scheduleFlush(connection: Flushable): void {
+  dirty.add(connection);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushAll);
+  }
+}
+
+/** Drops a pending flush request (the connection closed). */
+export function cancelFlush(connection: Flushable): void {
+  dirty.delete(connection);
+}
