@@ -1,0 +1,69 @@
+// The two Lua scripts the backend runs. A script runs atomically inside Redis and uses Redis's
+// clock, so trimming by age and reading a consistent view need no cross-machine clock agreement.
+
+/**
+ * Appends one entry and trims the stream, atomically.
+ *
+ * KEYS[1] the stream. ARGV[1] entries to keep at least ("-1": no count trim), ARGV[2] milliseconds
+ * to keep at least ("-1": no age trim), ARGV[3..] the entry's field/value pairs. Returns the new id.
+ *
+ * XADD accepts one trim strategy per call, so the count bound rides on XADD (MAXLEN) and the age
+ * bound follows as XTRIM MINID, computed from the new id's milliseconds (Redis's clock). Both trims
+ * are approximate (`~`): Redis drops whole internal nodes only, so it never keeps fewer entries
+ * than asked, and trimming stays O(1) amortized. Exact history bounds are applied when reading.
+ */
+export const APPEND_SCRIPT = `
+local id
+if ARGV[1] == '-1' then
+  id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+end
+if ARGV[2] ~= '-1' then
+  local ms = tonumber(string.match(id, '^(%d+)-'))
+  local cutoff = ms - tonumber(ARGV[2])
+  if cutoff > 0 then
+    redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', cutoff))
+  end
+end
+return id
+`;
+
+/**
+ * Reads what `readAfter` needs in one consistent view.
+ *
+ * KEYS[1] the stream. ARGV[1] the id to read after, or "" for none. Returns an empty array when the
+ * stream does not exist, else { last-generated-id, max-deleted-entry-id ("" before Redis 7),
+ * first entry id ("" when empty), Redis time in ms, newest entry's fields (or an empty array),
+ * entries after ARGV[1] newest first (at most the newest entry's maxEvents + 1) }.
+ */
+export const READ_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local lastId, maxDeleted, first, newest = '', '', '', {}
+for i = 1, #info, 2 do
+  local k, v = info[i], info[i + 1]
+  if k == 'last-generated-id' then lastId = v
+  elseif k == 'max-deleted-entry-id' then maxDeleted = v
+  elseif k == 'first-entry' and v then first = v[1]
+  elseif k == 'last-entry' and v then newest = v[2]
+  end
+end
+local t = redis.call('TIME')
+local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local entries = {}
+if ARGV[1] ~= '' then
+  local count = -1
+  for i = 1, #newest, 2 do
+    if newest[i] == 'n' then count = tonumber(newest[i + 1]) end
+  end
+  local r
+  if count >= 0 then
+    r = redis.pcall('XREVRANGE', KEYS[1], '+', '(' .. ARGV[1], 'COUNT', count + 1)
+  else
+    r = redis.pcall('XREVRANGE', KEYS[1], '+', '(' .. ARGV[1])
+  end
+  if type(r) == 'table' and not r.err then entries = r end
+end
+return { lastId, maxDeleted, first, now, newest, entries }
+`;
