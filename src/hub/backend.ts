@@ -15,7 +15,10 @@ export interface EventRecord {
 
 /** An event as a backend stores and delivers it. */
 export interface StoredEvent extends EventRecord {
-  /** The backend-assigned id: strictly increasing within its channel, safe on the wire. */
+  /**
+   * The backend-assigned id: strictly increasing within its channel and never reused, safe on the
+   * wire (no CR, LF or NUL), and free of `,` (the hub joins positions with it in multi-channel ids).
+   */
   readonly id: string;
   /** The channel the event was published to. */
   readonly channel: string;
@@ -40,13 +43,17 @@ export interface ReadResult {
    * or the id is unknown (malformed, from another channel, or ahead of the channel).
    */
   readonly complete: boolean;
-  /** The channel's newest id when the read was made (the zero id of an empty channel). */
+  /**
+   * The channel's position when the read was made: its newest id, or for a channel without events
+   * an id that every future event of the channel will follow. Reading after `head` later is
+   * complete unless events were dropped in between.
+   */
   readonly head: string;
 }
 
 /**
- * The contract every hub backend fulfils. One test suite (test/hub/contract.ts) runs against
- * every implementation.
+ * The contract every hub backend fulfils. One test suite, `describeBackendContract` in
+ * test/hub/backend-contract.ts, runs against every implementation.
  */
 export interface HubBackend {
   /**
@@ -66,6 +73,8 @@ export interface HubBackend {
    * Delivers, in order and exactly once, every event of `channel` with an id after `after`, as it is
    * appended by any process, until the returned function is called. `onError` hears of trouble
    * (e.g. the backend is unreachable); delivery resumes from the last delivered id once it recovers.
+   * `onEvent` may run synchronously (inside `append`, or inside `follow` for retained events
+   * after `after`) or later: callers must be ready for both.
    */
   follow(
     channel: string,

@@ -1,0 +1,220 @@
+// The hub: named channels with ids, history, resume after Last-Event-ID and encode-once fan-out,
+// over a pluggable backend (memory by default, Redis Streams from `eventide/redis`).
+import { Observable } from 'rxjs';
+import { EventideError } from '../errors.js';
+import { checkRetry, checkType, serializeData } from '../protocol/encode.js';
+import type { MessageEvent } from '../protocol/types.js';
+import type { EventRecord, HistoryLimits, HubBackend } from './backend.js';
+import { ChannelFeed } from './feed.js';
+import { checkChannel, normalizeChannels } from './ids.js';
+import { createMemoryBackend } from './memory.js';
+import { HubSubscription, type SubscriptionHost } from './subscription.js';
+import type { HubEvent, HubOptions, SubscribeOptions } from './types.js';
+
+const RESERVED_TYPE_PREFIX = 'eventide-';
+
+interface FeedEntry {
+  feed: ChannelFeed;
+  refs: number;
+}
+
+function invalidOption(message: string): EventideError {
+  return new EventideError('EVENTIDE_INVALID_OPTION', message);
+}
+
+function limitsFrom(history: HubOptions['history']): HistoryLimits {
+  if (history !== undefined && (history === null || typeof history !== 'object')) {
+    throw invalidOption('Hub option `history` must be an object like { maxEvents, maxAgeMs }');
+  }
+  const maxEvents = history?.maxEvents ?? 1000;
+  const maxAgeMs = history?.maxAgeMs ?? 3_600_000;
+  if (!Number.isSafeInteger(maxEvents) || maxEvents < 0) {
+    throw invalidOption(`Hub option \`history.maxEvents\` must be a non-negative integer, got ${String(maxEvents)}`);
+  }
+  if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 0) {
+    throw invalidOption(`Hub option \`history.maxAgeMs\` must be a non-negative integer of milliseconds, got ${String(maxAgeMs)}`);
+  }
+  return Object.freeze({ maxEvents, maxAgeMs });
+}
+
+function defaultOnError(error: Error, channel: string): void {
+  process.emitWarning(`eventide hub: channel ${JSON.stringify(channel)}: ${error.message}`, { code: 'EVENTIDE_HUB', detail: error.stack });
+}
+
+/**
+ * Named broadcast channels. Publishing assigns each event an id and keeps a bounded history;
+ * subscribing gives an Observable that replays what a client missed after its `Last-Event-ID`
+ * and then goes live, encoding each event once however many subscribers receive it.
+ *
+ * @example
+ * ```ts
+ * const hub = new Hub({ history: { maxEvents: 500 } });
+ * await hub.publish('news', { data: { title: 'hi' }, type: 'headline' });
+ *
+ * @Controller()
+ * class News {
+ *   @Sse('news')
+ *   stream(ctx: RequestContext) {
+ *     return hub.subscribe('news', { lastEventId: ctx.lastEventId });
+ *   }
+ * }
+ * ```
+ */
+export class Hub {
+  /** The backend events are stored in and travel through. */
+  readonly backend: HubBackend;
+  /** The history bounds every channel of this hub is kept to. */
+  readonly history: HistoryLimits;
+  readonly #onError: (error: Error, channel: string) => void;
+  readonly #feeds = new Map<string, FeedEntry>();
+  readonly #subscriptions = new Set<HubSubscription>();
+  readonly #host: SubscriptionHost;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param options - `backend` (default: in-memory), `history` (default: 1,000 events and one
+   *   hour per channel), `onError` (default: `process.emitWarning`).
+   */
+  constructor(options: HubOptions = {}) {
+    if (options === null || typeof options !== 'object') throw invalidOption('new Hub(options) takes an object');
+    this.history = limitsFrom(options.history);
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw invalidOption('Hub option `onError` must be a function');
+    }
+    this.#onError = options.onError ?? defaultOnError;
+    this.backend = options.backend ?? createMemoryBackend();
+    this.#host = {
+      backend: this.backend,
+      acquireFeed: (channel) => this.#acquireFeed(channel),
+      releaseFeed: (feed) => this.#releaseFeed(feed),
+    };
+  }
+
+  /** How many channels this process follows right now (one feed per channel with subscribers). */
+  get activeChannels(): number {
+    return this.#feeds.size;
+  }
+
+  /** How many subscriptions are open. */
+  get subscriptionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  /**
+   * Publishes one event to `channel` and resolves with the id the hub gave it, once the backend has
+   * stored it. Rejects with `EVENTIDE_INVALID_CHANNEL` or `EVENTIDE_INVALID_EVENT` for bad input
+   * (an `id` among them: the hub assigns ids), `EVENTIDE_CLOSED` after `close()`, and the
+   * backend's error (e.g. `EVENTIDE_PUBLISH_FAILED`) when it could not be stored.
+   *
+   * @example
+   * ```ts
+   * const id = await hub.publish('prices', { data: { symbol: 'ACME', price: 12.5 }, type: 'tick' });
+   * ```
+   */
+  async publish(channel: string, event: Omit<MessageEvent<unknown>, 'id'> & { id?: undefined }): Promise<string> {
+    if (this.#closed) throw new EventideError('EVENTIDE_CLOSED', 'this hub is closed; publish to an open Hub');
+    checkChannel(channel);
+    const record = toRecord(event);
+    const stored = await this.backend.append(channel, record, this.history);
+    return stored.id;
+  }
+
+  /**
+   * Subscribes to one channel or several. The Observable is cold: each subscription replays after
+   * `lastEventId` (a gap signal of type `eventide-gap` first when that is not possible), then
+   * goes live. It completes when the hub closes; unsubscribing releases everything it held.
+   * Throws `EVENTIDE_INVALID_CHANNEL` at once for a bad channel list; a hostile `lastEventId` is
+   * never thrown about, it yields the gap signal.
+   *
+   * @example
+   * ```ts
+   * hub.subscribe(['news', 'alerts'], { lastEventId: ctx.lastEventId }).subscribe((e) => console.log(e.channel, e.data));
+   * ```
+   */
+  subscribe<T = unknown>(channels: string | readonly string[], options: SubscribeOptions = {}): Observable<HubEvent<T>> {
+    const list = normalizeChannels(channels);
+    const lastEventId = options?.lastEventId;
+    const anchor = options?.anchor ?? true;
+    return new Observable<HubEvent<T>>((subscriber) => {
+      if (this.#closed) {
+        subscriber.error(new EventideError('EVENTIDE_CLOSED', 'this hub is closed; subscribe to an open Hub'));
+        return;
+      }
+      const subscription = new HubSubscription(this.#host, list, subscriber as never);
+      this.#subscriptions.add(subscription);
+      subscription.start(lastEventId, anchor);
+      return () => {
+        this.#subscriptions.delete(subscription);
+        subscription.close();
+      };
+    });
+  }
+
+  /**
+   * Completes every subscription, stops following the backend and closes it. Publishing or
+   * subscribing afterwards fails with `EVENTIDE_CLOSED`. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closed = true;
+      for (const subscription of [...this.#subscriptions]) subscription.complete();
+      this.#subscriptions.clear();
+      for (const { feed } of this.#feeds.values()) feed.stop();
+      this.#feeds.clear();
+      this.#closing = this.backend.close();
+    }
+    return this.#closing;
+  }
+
+  #acquireFeed(channel: string): ChannelFeed {
+    let entry = this.#feeds.get(channel);
+    if (entry === undefined) {
+      const feed = new ChannelFeed(this.backend, channel, this.history.maxEvents, (error) => this.#onError(error, channel));
+      entry = { feed, refs: 0 };
+      this.#feeds.set(channel, entry);
+      // A feed that could not start is dropped, so that the next subscriber tries afresh.
+      feed.ready.catch(() => {
+        if (this.#feeds.get(channel)?.feed === feed) this.#feeds.delete(channel);
+      });
+    }
+    entry.refs++;
+    return entry.feed;
+  }
+
+  #releaseFeed(feed: ChannelFeed): void {
+    const entry = this.#feeds.get(feed.channel);
+    if (entry === undefined || entry.feed !== feed) return;
+    if (--entry.refs === 0) {
+      this.#feeds.delete(feed.channel);
+      feed.stop();
+    }
+  }
+}
+
+function toRecord(event: unknown): EventRecord {
+  if (event === null || typeof event !== 'object') {
+    throw new EventideError('EVENTIDE_INVALID_EVENT', `publish takes an event like { data }, got ${event === null ? 'null' : typeof event}`);
+  }
+  const { data, type, retry, id } = event as MessageEvent<unknown>;
+  if (id !== undefined) {
+    throw new EventideError('EVENTIDE_INVALID_EVENT', 'the hub assigns event ids: publish the event without `id` (publish resolves with the id given)');
+  }
+  if (type !== undefined) {
+    checkType(type);
+    if (type.startsWith(RESERVED_TYPE_PREFIX)) {
+      throw new EventideError('EVENTIDE_INVALID_EVENT', `event types starting with "${RESERVED_TYPE_PREFIX}" are reserved for the hub's own signals; rename "${type}"`);
+    }
+  }
+  if (retry !== undefined) checkRetry(retry);
+  const text = serializeData(data);
+  // Finite numbers, booleans and objects round-trip through JSON.parse; strings, bigints and
+  // non-finite numbers ('NaN', 'Infinity') stay text.
+  const json = typeof data === 'object' || typeof data === 'boolean' || (typeof data === 'number' && Number.isFinite(data));
+  return {
+    data: text,
+    json,
+    ...(type === undefined ? {} : { type }),
+    ...(retry === undefined ? {} : { retry }),
+  };
+}

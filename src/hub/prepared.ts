@@ -1,0 +1,71 @@
+// Encode once: an event that arrives from the backend is turned, once per process, into a shared
+// wire body and a shared data value. Every subscriber's event object reuses them.
+import { encodeBody, setFrame, withId } from '../protocol/frames.js';
+import type { StoredEvent } from './backend.js';
+import { ANCHOR_EVENT_TYPE, type HubEvent } from './types.js';
+
+const utf8 = new TextEncoder();
+
+/** One stored event, ready to be handed to any number of subscribers. */
+export class PreparedEvent {
+  readonly stored: StoredEvent;
+  /** The event's frame without its `id:` line, encoded once. */
+  readonly body: Uint8Array;
+  /** The published value (parsed back from JSON once), deeply frozen. */
+  readonly data: unknown;
+  #single: HubEvent | undefined;
+
+  constructor(stored: StoredEvent) {
+    this.stored = stored;
+    // Only `type` and `retry`: the `id:` line differs per stream and is prefixed later.
+    this.body = encodeBody({ type: stored.type, retry: stored.retry }, stored.data);
+    this.data = stored.json ? deepFreeze(JSON.parse(stored.data)) : stored.data;
+  }
+
+  get id(): string {
+    return this.stored.id;
+  }
+
+  /** The event every single-channel subscriber of this channel receives: one object, one frame. */
+  single(): HubEvent {
+    if (this.#single === undefined) this.#single = this.withStreamId(this.stored.id);
+    return this.#single;
+  }
+
+  /** A frozen event carrying `streamId`, its frame made from the shared body (no re-encoding). */
+  withStreamId(streamId: string): HubEvent {
+    const { type, retry, channel } = this.stored;
+    const event: HubEvent = Object.freeze({
+      id: streamId,
+      channel,
+      data: this.data,
+      ...(type === undefined ? {} : { type }),
+      ...(retry === undefined ? {} : { retry }),
+    });
+    setFrame(event, withId(streamId, this.body));
+    return event;
+  }
+}
+
+/**
+ * An anchor: a frozen event whose frame is a lone `id:` line. [spec] A block with an id and no data
+ * dispatches nothing, yet the client's last event id takes the value.
+ */
+export function anchorEvent(streamId: string): HubEvent {
+  const event: HubEvent = Object.freeze({ type: ANCHOR_EVENT_TYPE, data: '', id: streamId });
+  setFrame(event, utf8.encode(`id: ${streamId}\n\n`));
+  return event;
+}
+
+/** True when `event` is an anchor emitted by a hub subscription. */
+export function isAnchor(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { type?: unknown }).type === ANCHOR_EVENT_TYPE;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
