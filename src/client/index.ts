@@ -1,0 +1,5 @@
+// eventide/client: a WHATWG EventSource for Node >= 20 and browsers, and the Observable and
+// async-iterator helpers built on it. Browser-safe: nothing here imports from `node:`.
+export { EventSource } from './event-source.js';
+export type { EventSourceEvents, EventSourceHandler, EventSourceLike } from './event-source.js';
+export type { BackoffOptions, EventSourceOptions, ReconnectOptions } from './options.js';

@@ -1,0 +1,61 @@
+// The server that plays conformance fixtures over real HTTP, and the page the browser runs them in.
+import { build } from 'esbuild';
+import { chunkBytes, type Fixture } from './fixtures.js';
+import { startServer, type TestServer } from '../helpers.js';
+
+const PAGE = '<!doctype html><meta charset="utf-8"><title>eventide conformance</title><script src="/harness.js"></script>';
+
+/** Bundles the recorder and eventide's client for the browser (esbuild, one IIFE). */
+export async function bundleHarness(): Promise<string> {
+  const result = await build({
+    entryPoints: [new URL('./browser-entry.ts', import.meta.url).pathname],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome110',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * GET /fixture/<name>/<run>: the first request plays the fixture's chunks, one write each with a
+ * short pause between (so they travel as separate reads as far as TCP allows), then ends the
+ * response; a reconnect to the same path gets 204 so that no client reconnects forever.
+ * GET / is the page, GET /harness.js the bundle.
+ */
+export async function startPlayServer(fixtures: Fixture[], harness: string): Promise<TestServer> {
+  const byName = new Map(fixtures.map((fixture) => [fixture.name, fixture]));
+  const played = new Set<string>();
+  return startServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+      return;
+    }
+    if (path === '/harness.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(harness);
+      return;
+    }
+    const match = /^\/fixture\/([^/]+)\/([^/]+)$/.exec(path);
+    const fixture = match ? byName.get(match[1]!) : undefined;
+    if (!fixture) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (played.has(path)) {
+      res.writeHead(204).end();
+      return;
+    }
+    played.add(path);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    for (const chunk of fixture.chunks) {
+      await new Promise<void>((resolve, reject) => res.write(chunkBytes(chunk), (error) => (error ? reject(error) : resolve())));
+      // Pacing, not waiting for an outcome: gives each chunk its own TCP segment and read.
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    res.end();
+  });
+}
