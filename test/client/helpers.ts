@@ -12,7 +12,7 @@ export interface TestServer {
 
 /** Starts a node:http server on 127.0.0.1, port 0. `close` also destroys open sockets. */
 export async function startServer(
-  handler: (req: IncomingMessage, res: ServerResponse, index: number) => void | Promise<void>,
+  handler: (req: IncomingMessage, res: ServerResponse, index: number) => unknown,
 ): Promise<TestServer> {
   const requests: IncomingMessage[] = [];
   const sockets = new Set<Socket>();
