@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// `npm run bench`: every server in its own process, one load generator in another, all workloads,
+// medians of several runs, a table on stdout and BENCHMARKS.md at the repository root.
+//
+//   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow]
+//                      [--out FILE] [--no-ladder]
+import os from 'node:os';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { startChild } from './lib/child.mjs';
+import { median } from './lib/stats.mjs';
+import { WORKLOADS, SIZES } from './workloads.mjs';
+import { PEERS, BASELINES, EVENTIDE, eventideAvailable } from './servers.mjs';
+import { renderReport } from './report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = parseArgs(process.argv.slice(2));
+const mode = args.quick ? 'quick' : 'full';
+const sizes = SIZES[mode];
+const runs = Number(args.runs ?? (args.quick ? 1 : 3));
+const workloadNames = args.workload ? args.workload.split(',') : Object.keys(WORKLOADS);
+for (const w of workloadNames) if (!WORKLOADS[w]) fail(`unknown workload ${w} (one of ${Object.keys(WORKLOADS).join(', ')})`);
+const out = args.out ?? (args.quick ? `${os.tmpdir()}/eventide-bench-quick.md` : `${root}BENCHMARKS.md`);
+
+function parseArgs(argv) {
+  const a = {};
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--quick') a.quick = true;
+    else if (k === '--no-ladder') a.noLadder = true;
+    else if (['--runs', '--only', '--workload', '--out'].includes(k)) a[k.slice(2)] = argv[++i];
+    else fail(`unknown argument ${k}`);
+  }
+  return a;
+}
+function fail(msg) {
+  console.error(`bench: ${msg}`);
+  process.exit(2);
+}
+const log = (msg) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function compileEventide(spec) {
+  const ts = createRequire(import.meta.url)('typescript');
+  const src = readFileSync(spec.source, 'utf8');
+  const js = ts.transpileModule(src, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, useDefineForClassFields: true },
+  }).outputText
+    .replace(/'\.\.\/\.\.\/dist\/([^']+)'/g, (_, f) => `'${pathToFileURL(`${root}dist/${f}`).href}'`)
+    .replaceAll("'./harness.mjs'", `'${pathToFileURL(fileURLToPath(new URL('./servers/harness.mjs', import.meta.url))).href}'`);
+  // Under node_modules so that bare imports (rxjs) resolve from the repository's node_modules.
+  const dir = `${root}node_modules/.cache/eventide-bench`;
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/${spec.name}.mjs`;
+  writeFileSync(file, js);
+  return { ...spec, script: file };
+}
+
+function versionOf(pkg) {
+  try {
+    const p = pkg === 'eventide' ? `${root}package.json` : `${root}node_modules/${pkg}/package.json`;
+    return JSON.parse(readFileSync(p, 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main() {
+  const skipped = [];
+  let servers = [...BASELINES, ...PEERS];
+  for (const spec of EVENTIDE) {
+    const avail = await eventideAvailable(spec.needs);
+    if (avail.ok) servers.push(await compileEventide(spec));
+    else skipped.push(`${spec.label}: ${avail.why}`);
+  }
+  if (args.only) {
+    const want = args.only.split(',');
+    for (const w of want) if (![...BASELINES, ...PEERS, ...EVENTIDE].some((s) => s.name === w)) fail(`unknown server ${w}`);
+    servers = servers.filter((s) => want.includes(s.name));
+  }
+  for (const s of skipped) log(`skipped ${s}`);
+
+  const gen = startChild(fileURLToPath(new URL('./loadgen.mjs', import.meta.url)), { label: 'loadgen' });
+  await gen.waitReady();
+  const fdLimit = await new Promise((r) => {
+    import('node:child_process').then(({ execFile }) =>
+      execFile('sh', ['-c', 'ulimit -n 65536 2>/dev/null; ulimit -n'], (e, so) => r(e ? '?' : so.trim())));
+  });
+  const load0 = os.loadavg();
+  const started = new Date();
+  const results = {}; // server -> [run results]
+  const notes = [];
+  try {
+    for (let run = 1; run <= runs; run++) {
+      for (const w of workloadNames) {
+        for (const spec of servers) {
+          const t = Date.now();
+          let r;
+          try {
+            r = await WORKLOADS[w].run(spec, gen, sizes[w], { ladder: !args.noLadder });
+          } catch (err) {
+            r = { error: err.message };
+            try { await gen.request('closeAll', {}, 30000); } catch { /* the next workload will tell */ }
+          }
+          ((results[spec.name] ??= [])[run - 1] ??= {});
+          Object.assign(results[spec.name][run - 1], r);
+          for (const [k, v] of Object.entries(r)) {
+            if (k === 'error') notes.push(`${spec.name}, ${w}, run ${run}: error: ${v}`);
+            else if (v?.note && !(k === 'ladder' && v.note.startsWith('all rates'))) notes.push(`${spec.name}, ${k}, run ${run}: ${v.note}`);
+          }
+          log(`run ${run}/${runs} ${w} ${spec.name} (${((Date.now() - t) / 1000).toFixed(1)} s): ${summary(r)}`);
+        }
+      }
+    }
+  } finally {
+    await gen.kill();
+  }
+
+  const meta = {
+    mode, runs, started, finished: new Date(), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    node: process.version,
+    machine: { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, memGB: os.totalmem() / 2 ** 30, kernel: `${os.type()} ${os.release()}` },
+    load: { before: load0, after: os.loadavg() },
+    fdLimit,
+    versions: Object.fromEntries(servers.map((s) => [s.name, s.pkgs.map((p) => `${p} ${versionOf(p)}`).join(', ') || `node:http ${process.version}`])),
+    skipped, sizes, notes,
+  };
+  const md = renderReport({ meta, servers, results, median });
+  console.log(md.table);
+  writeFileSync(out, md.full);
+  log(`wrote ${out}`);
+}
+
+function summary(r) {
+  return Object.entries(r)
+    .map(([k, v]) => (typeof v === 'object' && v ? `${k} ${Object.entries(v).filter(([, x]) => typeof x === 'number').map(([a, x]) => `${a}=${fmt(x)}`).join(' ')}${v.note ? ` (${v.note})` : ''}` : `${k}: ${v}`))
+    .join('; ');
+}
+const fmt = (x) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

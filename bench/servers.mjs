@@ -1,0 +1,36 @@
+// The servers under test. Each runs in its own process; eventide's two are compiled from TypeScript
+// (standard decorators) into node_modules/.cache before the run, because they need the built package.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+export const PEERS = [
+  { name: 'nestjs', label: 'NestJS @Sse (express)', script: here('./servers/nestjs.mjs'), pkgs: ['@nestjs/core', '@nestjs/platform-express', 'express'] },
+  { name: 'better-sse', label: 'better-sse channel', script: here('./servers/better-sse.mjs'), pkgs: ['better-sse'] },
+  { name: 'hono', label: 'Hono streamSSE', script: here('./servers/hono.mjs'), pkgs: ['hono', '@hono/node-server'] },
+];
+export const BASELINES = [
+  { name: 'plain', label: 'plain node:http loop', script: here('./servers/plain.mjs'), pkgs: [] },
+  { name: 'ceiling', label: 'coalescing ceiling', script: here('./servers/ceiling.mjs'), pkgs: [] },
+];
+export const EVENTIDE = [
+  { name: 'eventide-hub', label: 'eventide hub route', source: here('./servers/eventide-hub.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'], 'hub/index.js': ['Hub'] } },
+  { name: 'eventide-obs', label: 'eventide Observable route', source: here('./servers/eventide-observable.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'] } },
+];
+
+/** Whether the built package (dist/) has the modules and exports an eventide server needs. */
+export async function eventideAvailable(needs) {
+  for (const [file, names] of Object.entries(needs)) {
+    const path = here(`../dist/${file}`);
+    if (!existsSync(path)) return { ok: false, why: `dist/${file} is missing (run npm run build)` };
+    try {
+      const mod = await import(path);
+      const missing = names.filter((n) => !(n in mod));
+      if (missing.length) return { ok: false, why: `dist/${file} does not export ${missing.join(', ')}` };
+    } catch (err) {
+      return { ok: false, why: `dist/${file} failed to load: ${err.message}` };
+    }
+  }
+  return { ok: true };
+}

@@ -1,0 +1,36 @@
+// eventide, hub route: every connection subscribes to one hub channel (with resume after
+// Last-Event-ID); publishing goes through hub.publish, which stores, assigns the id and fans out.
+// The seed route is the documented per-connection interval Observable.
+import { Controller, Sse, createApp, type RequestContext } from '../../dist/index.js';
+import { Hub } from '../../dist/hub/index.js';
+import { interval, map } from 'rxjs';
+import { runServer, makePayload } from './harness.mjs';
+
+const hub = new Hub();
+
+@Controller()
+class BenchController {
+  @Sse('broadcast')
+  broadcast(ctx: RequestContext) {
+    return hub.subscribe('bench', { lastEventId: ctx.lastEventId });
+  }
+
+  @Sse('seed')
+  seed() {
+    let seq = 0;
+    return interval(1000).pipe(map(() => ({ data: makePayload(seq++, 100, 0) })));
+  }
+}
+
+const app = createApp({ controllers: [new BenchController()] });
+
+await runServer({
+  async start() {
+    const address = await app.listen(0, '127.0.0.1');
+    return address.port;
+  },
+  subscribers: () => app.stats.openStreams,
+  publish(payload: object) {
+    return hub.publish('bench', { data: payload });
+  },
+});

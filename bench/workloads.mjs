@@ -1,0 +1,272 @@
+// The workloads of issue 6. Each takes a server spec and the shared load generator, starts a fresh
+// server process, drives it, kills it, and returns plain numbers (NaN plus a `note` when it could not
+// finish within its deadline).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startChild } from './lib/child.mjs';
+
+const PAYLOAD = 100; // bytes of JSON per event (the issue's ~100 B)
+
+export const SIZES = {
+  full: {
+    burst: { clients: [1000, 5000], events: 200, deadlineMs: 60000 },
+    steady: { clients: 5000, rate: 5, windowMs: 10000, sampleEvery: 50, ladder: [5, 20, 50, 100, 200, 400, 800], ladderWindowMs: 3000, graceMs: 1500 },
+    seed: { clients: 5000, windowMs: 10000 },
+    idle: { clients: 10000 },
+    slow: { readers: 200, events: 2000, size: 4096, batch: 50, deadlineMs: 60000 },
+  },
+  quick: {
+    burst: { clients: [200], events: 50, deadlineMs: 10000 },
+    steady: { clients: 200, rate: 5, windowMs: 1000, sampleEvery: 10, ladder: [5, 100], ladderWindowMs: 600, graceMs: 500 },
+    seed: { clients: 200, windowMs: 1200 },
+    idle: { clients: 500 },
+    slow: { readers: 20, events: 200, size: 4096, batch: 50, deadlineMs: 10000 },
+  },
+};
+
+async function withServer(spec, fn) {
+  const srv = startChild(spec.script, { nodeArgs: ['--expose-gc', ...(spec.nodeArgs ?? [])], label: spec.name, env: spec.env });
+  try {
+    const { port } = await srv.waitReady(30000);
+    return await fn(srv, port);
+  } finally {
+    await srv.kill();
+  }
+}
+
+/** Opens `n` connections and waits until the server itself counts them as subscribers. */
+async function connectAll(gen, srv, port, path, n, { sampleEvery = 0, deadlineMs = 60000, extra = 0 } = {}) {
+  const c = await gen.request('connect', { port, path, n, sampleEvery, deadlineMs }, deadlineMs + 10000);
+  const until = Date.now() + 10000;
+  let subs = 0;
+  while (Date.now() < until) {
+    subs = (await srv.request('stats')).subscribers;
+    if (subs >= c.ok + extra) break;
+    await sleep(50);
+  }
+  return { ...c, subscribers: subs };
+}
+
+function connectNote(c, n) {
+  return c.ok < n ? `only ${c.ok}/${n} connected (${c.failed} failed)` : null;
+}
+
+const pct = (a, b) => (b ? (100 * a) / b : NaN);
+
+async function burstOnce(spec, gen, n, cfg) {
+  return withServer(spec, async (srv, port) => {
+    const c = await connectAll(gen, srv, port, '/broadcast', n, { deadlineMs: cfg.deadlineMs });
+    const note = connectNote(c, n);
+    if (note) return { dps: NaN, rssMB: NaN, note };
+    await gen.request('reset');
+    const target = n * cfg.events;
+    let pub;
+    try {
+      pub = await srv.request('burst', { count: cfg.events, size: PAYLOAD }, cfg.deadlineMs);
+    } catch (err) {
+      return { dps: NaN, rssMB: NaN, note: `publish did not return: ${err.message}` };
+    }
+    const left = Math.max(1000, cfg.deadlineMs);
+    const r = await gen.request('expect', { target, deadlineMs: left }, left + 10000);
+    let rss = NaN;
+    try { rss = (await srv.request('stats', {}, 10000)).rss; } catch { /* reported as NaN */ }
+    if (!r.done) {
+      return { dps: NaN, rssMB: rss / 2 ** 20, delivered: pct(r.total, target), note: `${pct(r.total, target).toFixed(1)} % delivered in ${left / 1000} s` };
+    }
+    return { dps: target / ((r.tDone - pub.t0) / 1e6), rssMB: rss / 2 ** 20, publishMs: (pub.t1 - pub.t0) / 1000 };
+  });
+}
+
+export const WORKLOADS = {
+  burst: {
+    title: 'Broadcast burst',
+    async run(spec, gen, cfg) {
+      const out = {};
+      for (const n of cfg.clients) {
+        const r = await burstOnce(spec, gen, n, cfg);
+        await gen.request('closeAll');
+        out[`burst${n}`] = r;
+      }
+      return out;
+    },
+  },
+
+  steady: {
+    title: 'Steady broadcast',
+    async run(spec, gen, cfg, { ladder = true } = {}) {
+      return withServer(spec, async (srv, port) => {
+        try {
+          const n = cfg.clients;
+          const c = await connectAll(gen, srv, port, '/broadcast', n, { sampleEvery: cfg.sampleEvery });
+          const note = connectNote(c, n);
+          if (note) return { steady: { p50: NaN, p99: NaN, max: NaN, cpuPct: NaN, note } };
+          const phase = async (rate, windowMs) => {
+            await gen.request('reset');
+            const s0 = await srv.request('stats');
+            await srv.request('steadyStart', { rate, size: PAYLOAD });
+            await sleep(windowMs);
+            let published, s1;
+            try {
+              ({ published } = await srv.request('steadyStop', {}, 10000));
+              s1 = await srv.request('stats', {}, 10000);
+            } catch (err) {
+              return { ok: false, p50: NaN, p99: NaN, max: NaN, cpuPct: NaN, note: `server unresponsive at ${rate}/s: ${err.message}` };
+            }
+            const target = published * n;
+            const r = await gen.request('expect', { target, deadlineMs: cfg.graceMs }, cfg.graceMs + 10000);
+            const lat = await gen.request('latency');
+            const cpuPct = (100 * (s1.cpuUs - s0.cpuUs)) / (s1.t - s0.t);
+            const delivered = pct(r.total, target);
+            return { ok: r.done && lat.p99 < 1000, p50: lat.p50, p99: lat.p99, max: lat.max, cpuPct, delivered, published };
+          };
+          const main = await phase(cfg.rate, cfg.windowMs);
+          if (main.delivered < 100) main.note = `${main.delivered.toFixed(1)} % delivered within ${cfg.graceMs} ms of the last publish`;
+          const res = { steady: main };
+          if (ladder) {
+            let sustained = 0;
+            let failed = null;
+            for (const rate of cfg.ladder) {
+              const r = await phase(rate, cfg.ladderWindowMs);
+              if (!r.ok) { failed = { rate, ...r }; break; }
+              sustained = rate;
+            }
+            res.ladder = {
+              sustainable: sustained,
+              note: failed
+                ? `at ${failed.rate}/s: ${Number.isFinite(failed.delivered) ? failed.delivered.toFixed(1) : '?'} % delivered, p99 ${Number.isFinite(failed.p99) ? Math.round(failed.p99) : '?'} ms${failed.note ? `; ${failed.note}` : ''}`
+                : `all rates up to ${sustained}/s held`,
+            };
+          }
+          return res;
+        } finally {
+          await gen.request('closeAll');
+        }
+      });
+    },
+  },
+
+  seed: {
+    title: 'Seed workload',
+    async run(spec, gen, cfg) {
+      return withServer(spec, async (srv, port) => {
+        try {
+          const n = cfg.clients;
+          const c = await connectAll(gen, srv, port, '/seed', n);
+          const note = connectNote(c, n);
+          if (note) return { seed: { cpuPct: NaN, rssMB: NaN, note } };
+          await sleep(1100); // every per-connection interval has started ticking
+          await gen.request('reset');
+          const s0 = await srv.request('stats');
+          await sleep(cfg.windowMs);
+          const s1 = await srv.request('stats', {}, 10000);
+          const k = await gen.request('counts');
+          const expected = (n * (s1.t - s0.t)) / 1e6;
+          return {
+            seed: {
+              cpuPct: (100 * (s1.cpuUs - s0.cpuUs)) / (s1.t - s0.t),
+              rssMB: s1.rss / 2 ** 20,
+              delivered: pct(k.total, expected),
+            },
+          };
+        } finally {
+          await gen.request('closeAll');
+        }
+      });
+    },
+  },
+
+  idle: {
+    title: 'Idle connections',
+    async run(spec, gen, cfg) {
+      return withServer(spec, async (srv, port) => {
+        try {
+          const n = cfg.clients;
+          await srv.request('gc');
+          const s0 = await srv.request('stats');
+          const c = await connectAll(gen, srv, port, '/broadcast', n, { concurrency: 200 });
+          const note = connectNote(c, n);
+          if (note) return { idle: { rssPerConnKB: NaN, heapPerConnKB: NaN, setupRate: NaN, note } };
+          await sleep(500);
+          await srv.request('gc');
+          const s1 = await srv.request('stats');
+          return {
+            idle: {
+              rssPerConnKB: (s1.rss - s0.rss) / n / 1024,
+              heapPerConnKB: (s1.heapUsed - s0.heapUsed) / n / 1024,
+              setupRate: c.ratePerS,
+              rssMB: s1.rss / 2 ** 20,
+            },
+          };
+        } finally {
+          await gen.request('closeAll');
+        }
+      });
+    },
+  },
+
+  slow: {
+    title: 'Slow client',
+    async run(spec, gen, cfg) {
+      const phase = (withSlow) =>
+        withServer(spec, async (srv, port) => {
+          try {
+            const n = cfg.readers;
+            const c = await connectAll(gen, srv, port, '/broadcast', n, { extra: 0 });
+            const note = connectNote(c, n);
+            if (note) return { dps: NaN, note };
+            if (withSlow) {
+              await gen.request('connectSlow', { port, path: '/broadcast' });
+              const until = Date.now() + 5000;
+              while ((await srv.request('stats')).subscribers < n + 1 && Date.now() < until) await sleep(20);
+            }
+            await gen.request('reset');
+            const s0 = await srv.request('stats');
+            await srv.request('sampleStart', { ms: 20 });
+            const target = n * cfg.events;
+            let pub;
+            try {
+              pub = await srv.request('burst', { count: cfg.events, size: cfg.size, batch: cfg.batch }, cfg.deadlineMs);
+            } catch (err) {
+              return { dps: NaN, note: `publish did not return: ${err.message}` };
+            }
+            const r = await gen.request('expect', { target, deadlineMs: cfg.deadlineMs }, cfg.deadlineMs + 10000);
+            const { maxRss } = await srv.request('sampleStop', {}, 10000);
+            await sleep(200);
+            const s1 = await srv.request('stats', {}, 10000);
+            const out = {
+              dps: r.done ? target / ((r.tDone - pub.t0) / 1e6) : NaN,
+              delivered: pct(r.total, target),
+              extraRssMB: (maxRss - s0.rss) / 2 ** 20,
+              rssAfterMB: s1.rss / 2 ** 20,
+            };
+            if (!r.done) out.note = `${out.delivered.toFixed(1)} % delivered to the readers`;
+            if (withSlow) {
+              const d = await gen.request('drainSlow', { expected: cfg.events, deadlineMs: 5000 }, 20000);
+              const s = d.slow[0];
+              out.slowReceived = s.received;
+              out.slowClosed = s.closed;
+              out.slowOutcome = s.closed
+                ? `closed by the server; ${s.received}/${cfg.events} events had reached it`
+                : `kept open; ${s.received}/${cfg.events} events once it read`;
+            }
+            return out;
+          } finally {
+            await gen.request('closeAll');
+          }
+        });
+      const without = await phase(false);
+      const withSlow = await phase(true);
+      return {
+        slow: {
+          dpsWithout: without.dps,
+          dpsWith: withSlow.dps,
+          ratio: withSlow.dps / without.dps,
+          extraRssMB: withSlow.extraRssMB,
+          extraRssWithoutMB: without.extraRssMB,
+          rssAfterMB: withSlow.rssAfterMB,
+          outcome: withSlow.slowOutcome,
+          note: [without.note && `without: ${without.note}`, withSlow.note && `with: ${withSlow.note}`].filter(Boolean).join('; ') || undefined,
+        },
+      };
+    },
+  },
+};
