@@ -129,7 +129,8 @@ export function createParser(options: ParserOptions): Parser {
     switch (field) {
       case 'data':
         if (discardingEvent) return;
-        if (data.length + value.length > maxEventSize) {
+        // The joined data counts the LF that will separate this line from the previous ones.
+        if ((hasData ? data.length + 1 : 0) + value.length > maxEventSize) {
           discardingEvent = true;
           data = '';
           hasData = false;

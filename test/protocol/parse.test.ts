@@ -376,6 +376,22 @@ describe('maxEventSize', () => {
     assert.deepEqual(run.events, [msg('next', '7')]);
   });
 
+  test('no event is dispatched with data longer than maxEventSize, however it is chunked', () => {
+    // Data of max + 1 code units, reached several ways: one long line, or lines joined by LF.
+    const streams = [
+      `data:${'a'.repeat(max + 1)}\n\n`,
+      `data:${'a'.repeat(max)}\ndata:\n\n`,
+      `data:${'a'.repeat(8)}\ndata:${'b'.repeat(max - 8)}\n\n`,
+    ];
+    for (const stream of streams) {
+      for (const chunks of textSplits(stream)) {
+        const run = parse(chunks, { maxEventSize: max });
+        assert.deepEqual(run.events, [], `${JSON.stringify(stream)} in ${chunks.length} chunks`);
+        assert.ok(run.errors.length >= 1);
+      }
+    }
+  });
+
   test('pending memory stays bounded while a hostile line never ends', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
