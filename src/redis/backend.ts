@@ -30,6 +30,11 @@ export interface RedisBackendOptions {
    * this one. Mutually exclusive with `url`.
    */
   client?: Redis | undefined;
+  /**
+   * Base of the connection names shown by `CLIENT LIST` (`<name>:command`, `<name>:reader`).
+   * Default: `'eventide'`.
+   */
+  connectionName?: string | undefined;
   /** Extra ioredis options for connections made from `url` (TLS, username, ...). */
   redisOptions?: RedisOptions | undefined;
   /**
@@ -106,6 +111,13 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
   const readBatch = positiveInt('readBatch', options.readBatch, 512);
   const followWindow = positiveInt('followWindow', options.followWindow, 1000);
   const followGraceMs = positiveInt('followGraceMs', options.followGraceMs, 60_000);
+  const connectionName = options.connectionName ?? 'eventide';
+  if (typeof connectionName !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(connectionName)) {
+    throw new EventideError(
+      'EVENTIDE_INVALID_OPTION',
+      'redisBackend({ connectionName }) takes 1 to 64 printable ASCII characters without spaces',
+    );
+  }
 
   const { command, reader } = openLinks({
     url: options.url,
@@ -114,6 +126,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     connectTimeoutMs,
     commandTimeoutMs,
     blockMs,
+    connectionName,
   });
   command.redis.defineCommand('eventideAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
   command.redis.defineCommand('eventideRead', { numberOfKeys: 1, lua: READ_SCRIPT });
@@ -176,7 +189,10 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     },
 
     follow(channel, after, onEvent, onError) {
-      checkOpen();
+      if (closed) {
+        queueMicrotask(() => onError?.(command.closedError()));
+        return () => {};
+      }
       const key = channelKey(keyPrefix, channel);
       if (!isStreamId(after)) {
         throw new EventideError(

@@ -15,6 +15,7 @@ export interface ConnectionSettings {
   readonly connectTimeoutMs: number;
   readonly commandTimeoutMs: number;
   readonly blockMs: number;
+  readonly connectionName: string;
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -147,14 +148,14 @@ export function openLinks(settings: ConnectionSettings): { command: Link; reader
   const commandOptions: RedisOptions = {
     ...failFast,
     commandTimeout: settings.commandTimeoutMs,
-    connectionName: 'eventide-command',
+    connectionName: `${settings.connectionName}:command`,
   };
   const readerOptions: RedisOptions = {
     ...failFast,
     // A blocking read answers within blockMs; this catches a connection that silently died.
     blockingTimeout: settings.blockMs + settings.commandTimeoutMs,
     blockingTimeoutGrace: settings.commandTimeoutMs,
-    connectionName: 'eventide-reader',
+    connectionName: `${settings.connectionName}:reader`,
   };
   let base: Redis;
   let ownsBase = false;

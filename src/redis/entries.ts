@@ -55,7 +55,8 @@ export function entryToEvent(channel: string, id: string, fields: readonly strin
   };
   if (type !== undefined) event.type = type;
   if (retry !== undefined && Number.isFinite(retry)) event.retry = retry;
-  return event;
+  // Frozen like the memory backend's events: shared by every subscriber, never mutated.
+  return Object.freeze(event);
 }
 
 /** The history bounds recorded in an entry's fields (unbounded when absent). */

@@ -128,7 +128,7 @@ export class Follower {
           continue;
         }
         this.recovered();
-        if (reply !== null) this.deliver(reply);
+        if (reply !== null) this.deliver(reply, new Map(keys.map((key, i) => [key, ids[i]])));
       }
     } finally {
       this.running = false;
@@ -145,7 +145,10 @@ export class Follower {
     return oldest ?? '$';
   }
 
-  private deliver(reply: NonNullable<XReadReply>): void {
+  // `starts` holds where each key's read began. A follower added while the read was in flight may
+  // stand before that start: entries between its position and the start were not read, so it gets
+  // nothing from this batch and is caught up by the next read, which starts from its position.
+  private deliver(reply: NonNullable<XReadReply>, starts: ReadonlyMap<string, string>): void {
     for (const [replyKey, entries] of reply) {
       const key = replyKey.startsWith(this.replyPrefix) ? replyKey.slice(this.replyPrefix.length) : replyKey;
       if (key === this.settings.wakeKey) {
@@ -154,7 +157,10 @@ export class Follower {
       }
       const set = this.byKey.get(key);
       if (set === undefined) continue;
-      const follows = [...set];
+      const start = starts.get(key);
+      if (start === undefined) continue;
+      const follows = [...set].filter((f) => compareStreamIds(f.lastId, start) >= 0);
+      if (follows.length === 0) continue;
       for (const [id, fields] of entries) {
         // Decoded once for all followers of the channel: the hub encodes it once from here.
         const event = entryToEvent(follows[0].channel, id, fields);
