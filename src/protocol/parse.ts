@@ -191,12 +191,18 @@ export function createParser(options: ParserOptions): Parser {
         }
         return;
       }
-      const piece = text.slice(start, end);
       if (discardingLine) {
         discardingLine = false;
         // The dropped line may have been a data line: drop its whole event too.
         discardingEvent = true;
+      } else if (pending.length + (end - start) > maxEventSize) {
+        // The same limit when the whole line came in this chunk, so that chunking never changes
+        // what is dispatched.
+        pending = '';
+        discardingEvent = true;
+        report(`a line exceeds maxEventSize (${maxEventSize}); it is dropped`);
       } else {
+        const piece = text.slice(start, end);
         const line = pending.length > 0 ? pending + piece : piece;
         pending = '';
         processLine(line);

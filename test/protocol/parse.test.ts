@@ -392,6 +392,16 @@ describe('maxEventSize', () => {
     }
   });
 
+  test('a too-long line of any field is dropped whether or not its line break is in the same chunk', () => {
+    const stream = `id: ${'i'.repeat(max)}\ndata: x\n\ndata: y\n\n`;
+    const outcomes = new Set<string>();
+    for (const chunks of textSplits(stream)) {
+      const run = parse(chunks, { maxEventSize: max });
+      outcomes.add(JSON.stringify({ events: run.events, errors: run.errors.length > 0 }));
+    }
+    assert.deepEqual([...outcomes], [JSON.stringify({ events: [msg('y')], errors: true })]);
+  });
+
   test('pending memory stays bounded while a hostile line never ends', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
@@ -432,8 +442,8 @@ describe('maxEventSize', () => {
 describe('callbacks', () => {
   test('a parser without optional callbacks parses quietly', () => {
     const events: ParsedEvent[] = [];
-    const parser = createParser({ onEvent: (e) => events.push(e), maxEventSize: 4 });
-    parser.feed(': c\nretry: 5\ndata: toolong\n\ndata: ok\n\n');
+    const parser = createParser({ onEvent: (e) => events.push(e), maxEventSize: 10 });
+    parser.feed(': c\nretry: 5\ndata: far too long\n\ndata: ok\n\n');
     assert.deepEqual(events, [msg('ok')]);
   });
 
