@@ -1,0 +1,85 @@
+// Redis dies and comes back (append-only persistence in a temporary directory): acknowledged
+// events survive, publishes during the outage fail loudly, followers report the outage and resume
+// where they were.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { redisBackend, type RedisBackend } from '../../src/redis/index.js';
+import type { StoredEvent } from '../../src/hub/backend.js';
+import { isEventideError } from '../../src/errors.js';
+import { PrivateRedis, waitFor } from './helpers.js';
+
+const LIMITS = { maxEvents: 1000, maxAgeMs: 3_600_000 };
+const hasServer = spawnSync('redis-server', ['--version']).status === 0;
+const skip = hasServer ? false : 'redis-server binary not found: skipped';
+if (!hasServer && (process.env.CI === 'true' || process.env.CI === '1')) {
+  throw new Error('redis-server is not installed, and CI is set: the Redis restart test must run in CI');
+}
+
+describe('redis backend: Redis restarts', { skip }, () => {
+  let redis: PrivateRedis;
+  let publisher: RedisBackend;
+  let subscriber: RedisBackend; // another "process": only follows
+
+  before(async () => {
+    redis = await PrivateRedis.start();
+    const options = { url: redis.url, keyPrefix: 'restart:', connectTimeoutMs: 3000, commandTimeoutMs: 2000 };
+    publisher = redisBackend(options);
+    subscriber = redisBackend(options);
+    await Promise.all([publisher.ready(), subscriber.ready()]);
+  });
+  after(async () => {
+    await Promise.all([publisher?.close(), subscriber?.close()]);
+    await redis?.destroy();
+  });
+
+  it('keeps acknowledged events, fails publishes while down, and resumes followers', async () => {
+    const got: StoredEvent[] = [];
+    const errors: Error[] = [];
+    const stop = subscriber.follow('news', subscriber.zeroId, (e) => got.push(e), (err) => errors.push(err));
+    const acknowledged: StoredEvent[] = [];
+    try {
+      for (let i = 0; i < 20; i++) acknowledged.push(await publisher.append('news', { data: `a${i}`, json: false }, LIMITS));
+      await waitFor('the follower to see the first 20', () => got.length === 20);
+
+      await redis.kill();
+      const failed: string[] = [];
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(publisher.append('news', { data: `lost${i}`, json: false }, LIMITS), (err) => {
+          assert.ok(isEventideError(err, 'EVENTIDE_PUBLISH_FAILED'), String(err));
+          return true;
+        });
+        failed.push(`lost${i}`);
+      }
+      assert.ok(Date.now() - started < 3000, `publishes failed within ${Date.now() - started} ms`);
+      await waitFor('the follower to hear of the outage', () => errors.length > 0);
+      assert.ok(errors.every((err) => isEventideError(err, 'EVENTIDE_BACKEND_UNAVAILABLE')), String(errors[0]));
+      assert.equal(errors.length, 1, 'one report per outage');
+
+      await redis.startProcess();
+      // The publisher reconnects on its own; until then it keeps failing fast (never queueing).
+      let first: StoredEvent | undefined;
+      await waitFor('the publisher to reconnect', async () => {
+        try {
+          first = await publisher.append('news', { data: 'b0', json: false }, LIMITS);
+          return true;
+        } catch (err) {
+          assert.ok(isEventideError(err, 'EVENTIDE_PUBLISH_FAILED'));
+          return false;
+        }
+      }, 15_000, 50);
+      acknowledged.push(first!);
+      for (let i = 1; i < 10; i++) acknowledged.push(await publisher.append('news', { data: `b${i}`, json: false }, LIMITS));
+
+      await waitFor('the follower to resume', () => got.length >= 30, 15_000);
+      assert.deepEqual(got.map((e) => e.id), acknowledged.map((e) => e.id), 'exactly the acknowledged events, in order');
+      const read = await publisher.readAfter('news', publisher.zeroId);
+      assert.equal(read.complete, true);
+      assert.deepEqual(read.events.map((e) => e.data), acknowledged.map((e) => e.data), 'history survived the restart');
+      assert.ok(read.events.every((e) => !failed.includes(e.data)), 'no failed publish was stored');
+    } finally {
+      stop();
+    }
+  });
+});
