@@ -217,8 +217,8 @@ export class SseConnection implements Flushable, SourceSink {
     if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     if (!res.hasHeader('cache-control')) res.setHeader('Cache-Control', 'no-cache, no-transform');
     if (!res.hasHeader('x-accel-buffering')) res.setHeader('X-Accel-Buffering', 'no');
-    // Connection is a hop-by-hop header that HTTP/2 forbids.
-    if (this.req.httpVersionMajor === 1 && !res.hasHeader('connection')) res.setHeader('Connection', 'keep-alive');
+    // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
+    if (this.req.httpVersion === '1.1' && !res.hasHeader('connection')) res.setHeader('Connection', 'keep-alive');
     res.flushHeaders();
   }
 
