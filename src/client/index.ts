@@ -3,3 +3,6 @@
 export { EventSource } from './event-source.js';
 export type { EventSourceEvents, EventSourceHandler, EventSourceLike } from './event-source.js';
 export type { BackoffOptions, EventSourceOptions, ReconnectOptions } from './options.js';
+export { fromEventSource } from './observable.js';
+export { events } from './iterator.js';
+export type { DataParse, EventMap, EventOf, EventsOptions, TypedEvent } from './iterator.js';

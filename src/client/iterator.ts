@@ -1,0 +1,189 @@
+// events(): the stream as an async iterator, with event data narrowed by type. Browser-safe.
+import { EventideError } from '../errors.js';
+import { EventSource, tapEventSource } from './event-source.js';
+import type { EventSourceOptions } from './options.js';
+
+/** Event type -> data type, e.g. `{ headline: { title: string }; tick: number }`. */
+export type EventMap = Record<string, unknown>;
+
+/** One event as {@link events} yields it. */
+export interface TypedEvent<K extends string = string, T = unknown> {
+  /** The event name (`message` when the stream named none). */
+  readonly type: K;
+  /** The data, turned into a value by the `parse` option. */
+  readonly data: T;
+  /** The last event id seen so far on the stream. */
+  readonly lastEventId: string;
+  /** The origin of the stream's final URL. */
+  readonly origin: string;
+}
+
+/** The union of {@link TypedEvent}s described by an {@link EventMap}: checking `type` narrows `data`. */
+export type EventOf<M extends EventMap> = { [K in keyof M & string]: TypedEvent<K, M[K]> }[keyof M & string];
+
+/**
+ * How {@link events} turns the data text into a value:
+ * - `'auto'` (default): JSON for object payloads, text otherwise. Data whose first character is
+ *   `{` or `[` is parsed with `JSON.parse` (kept as text if that fails); anything else stays a string.
+ *   This mirrors eventide's server, which JSON-encodes objects and arrays and sends strings as they are.
+ * - `'json'`: `JSON.parse` every event; data that is not JSON ends the iteration with
+ *   `EVENTIDE_CLIENT_BAD_RESPONSE`. Use it when numbers and booleans are in the map.
+ * - `'text'`: the string, untouched.
+ * - a function `(data, type) => value`: yours; if it throws, the iteration ends with that error.
+ */
+export type DataParse = 'auto' | 'json' | 'text' | ((data: string, type: string) => unknown);
+
+/** Options of {@link events}: those of `EventSource`, plus how to parse and how much to buffer. */
+export interface EventsOptions extends EventSourceOptions {
+  /** How data text becomes a value (default `'auto'`, see {@link DataParse}). */
+  parse?: DataParse;
+  /**
+   * Events buffered while the loop body is busy (default 10000). A stream that outruns its
+   * consumer past this ends the iteration with `EVENTIDE_SLOW_CLIENT`, so memory stays bounded.
+   */
+  maxBuffered?: number;
+}
+
+function parserFor(parse: DataParse): (data: string, type: string) => unknown {
+  if (typeof parse === 'function') return parse;
+  switch (parse) {
+    case 'text':
+      return (data) => data;
+    case 'json':
+      return (data, type) => {
+        try {
+          return JSON.parse(data);
+        } catch (error) {
+          throw new EventideError(
+            'EVENTIDE_CLIENT_BAD_RESPONSE',
+            `event "${type}" carries data that is not JSON (${(error as Error).message}); use parse: 'text' or 'auto' for text events`,
+            { cause: error, status: 502 },
+          );
+        }
+      };
+    case 'auto':
+      return (data) => {
+        const first = data.charCodeAt(0);
+        if (first !== 0x7b && first !== 0x5b) return data; // not `{` or `[`
+        try {
+          return JSON.parse(data);
+        } catch {
+          return data;
+        }
+      };
+    default:
+      throw new EventideError('EVENTIDE_INVALID_OPTION', `events() option parse must be 'auto', 'json', 'text' or a function, got ${String(parse)}`);
+  }
+}
+
+/**
+ * The stream as an async iterator: `for await (const event of events(url))`. The connection opens
+ * on the first `next()` and closes when the loop ends (`break`, `return`, a throw in the body).
+ * It reconnects as `EventSource` does; the loop ends normally when the server answers 204 (or
+ * `options.signal` aborts), and throws an `EventideError` when the connection fails for good.
+ *
+ * Give the type parameter an {@link EventMap} to narrow `data` by `type`. The map is a promise
+ * the caller makes about the stream; the `parse` option is what makes it true at run time.
+ *
+ * @example
+ * ```ts
+ * import { events } from 'eventide/client';
+ * for await (const event of events<{ headline: { title: string }; message: string }>('http://localhost:3000/news')) {
+ *   if (event.type === 'headline') console.log(event.data.title); // data: { title: string }
+ *   else console.log(event.data.toUpperCase());                   // data: string
+ * }
+ * ```
+ */
+export function events<M extends EventMap = Record<string, unknown>>(
+  url: string | URL,
+  options: EventsOptions = {},
+): AsyncIterableIterator<EventOf<M>> {
+  const { parse = 'auto', maxBuffered = 10_000, ...sourceOptions } = options;
+  const toValue = parserFor(parse);
+  const buffered: EventOf<M>[] = [];
+  let source: EventSource | undefined;
+  let finished = false;
+  let failure: { error: unknown } | undefined;
+  // Pending next() calls, oldest first: a caller may ask for several events without awaiting.
+  const waiters: { resolve: (result: IteratorResult<EventOf<M>>) => void; reject: (error: unknown) => void }[] = [];
+
+  function settle(): void {
+    while (waiters.length > 0) {
+      if (buffered.length > 0) {
+        waiters.shift()!.resolve({ value: buffered.shift()!, done: false });
+      } else if (failure) {
+        const { error } = failure;
+        failure = undefined; // thrown once; later calls report done
+        waiters.shift()!.reject(error);
+      } else if (finished) {
+        waiters.shift()!.resolve({ value: undefined, done: true });
+      } else {
+        return;
+      }
+    }
+  }
+
+  function finish(error?: unknown): void {
+    if (finished) return;
+    finished = true;
+    source?.close();
+    options.signal?.removeEventListener('abort', onAbort);
+    // Events that came before the failure are still delivered, then the error is thrown.
+    if (error !== undefined) failure = { error };
+    settle();
+  }
+  const onAbort = () => finish();
+
+  function start(): void {
+    if (source || finished) return;
+    if (options.signal?.aborted) return finish();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      source = new EventSource(url, sourceOptions);
+    } catch (error) {
+      finish(error);
+      return;
+    }
+    tapEventSource(source, {
+      event(event) {
+        if (finished) return;
+        if (buffered.length >= maxBuffered) {
+          finish(new EventideError('EVENTIDE_SLOW_CLIENT', `events() buffered ${maxBuffered} events the loop did not take; raise maxBuffered or consume faster`));
+          return;
+        }
+        let data: unknown;
+        try {
+          data = toValue(event.data, event.type);
+        } catch (error) {
+          finish(error);
+          return;
+        }
+        buffered.push(Object.freeze({ type: event.type, data, lastEventId: event.lastEventId, origin: event.origin }) as EventOf<M>);
+        settle();
+      },
+      failed(reason) {
+        finish(reason);
+      },
+    });
+  }
+
+  const iterator: AsyncIterableIterator<EventOf<M>> = {
+    next() {
+      start();
+      return new Promise((resolve, reject) => {
+        waiters.push({ resolve, reject });
+        settle();
+      });
+    },
+    async return(value?: unknown) {
+      finish();
+      buffered.length = 0;
+      failure = undefined;
+      return { value: value as EventOf<M>, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,45 @@
+// fromEventSource: a cold rxjs Observable over eventide's EventSource, the client-side mirror of the
+// Observables that `@Sse` handlers return. Browser-safe: no `node:` imports.
+import { Observable } from 'rxjs';
+import { EventSource, tapEventSource } from './event-source.js';
+import type { EventSourceOptions } from './options.js';
+
+/**
+ * A cold Observable of the stream's events: each subscription opens its own connection, and
+ * unsubscribing closes it. It emits every event whatever its type (`event.type` tells them apart),
+ * reconnects as `EventSource` does, completes when the server answers 204 (or `options.signal`
+ * aborts), and errors with an `EventideError` when the connection fails for good
+ * (`EVENTIDE_CLIENT_BAD_RESPONSE` for a wrong status or content type, `EVENTIDE_CLIENT_NETWORK`
+ * when retries over network errors are exhausted or disabled).
+ *
+ * @param url - the stream's absolute URL (or relative to the page in a browser).
+ * @param options - as for `new EventSource(url, options)`.
+ * @example
+ * ```ts
+ * import { fromEventSource } from 'eventide/client';
+ * import { filter, map, take } from 'rxjs';
+ * fromEventSource('http://localhost:3000/news')
+ *   .pipe(filter((e) => e.type === 'headline'), map((e) => JSON.parse(e.data)), take(10))
+ *   .subscribe((headline) => console.log(headline.title));
+ * ```
+ */
+export function fromEventSource(url: string | URL, options: EventSourceOptions = {}): Observable<MessageEvent<string>> {
+  return new Observable<MessageEvent<string>>((subscriber) => {
+    const signal = options.signal;
+    if (signal?.aborted) {
+      subscriber.complete();
+      return undefined;
+    }
+    const source = new EventSource(url, options);
+    tapEventSource(source, {
+      event: (event) => subscriber.next(event),
+      failed: (reason) => (reason === undefined ? subscriber.complete() : subscriber.error(reason)),
+    });
+    const onAbort = () => subscriber.complete();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      signal?.removeEventListener('abort', onAbort);
+      source.close();
+    };
+  });
+}
