@@ -3,7 +3,9 @@
 // medians of several runs, a table on stdout and BENCHMARKS.md at the repository root.
 //
 //   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow]
-//                      [--out FILE] [--no-ladder]
+//                      [--out FILE] [--no-ladder] [--prof server,...]
+// --prof writes a V8 CPU profile of each process of those servers to $TMPDIR/eventide-bench-profiles/,
+// to open in Chrome DevTools or summarise with `node bench/prof-top.mjs FILE`.
 import os from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,7 +31,7 @@ function parseArgs(argv) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--no-ladder') a.noLadder = true;
-    else if (['--runs', '--only', '--workload', '--out'].includes(k)) a[k.slice(2)] = argv[++i];
+    else if (['--runs', '--only', '--workload', '--out', '--prof'].includes(k)) a[k.slice(2)] = argv[++i];
     else fail(`unknown argument ${k}`);
   }
   return a;
@@ -79,6 +81,13 @@ async function main() {
     servers = servers.filter((s) => want.includes(s.name));
   }
   for (const s of skipped) log(`skipped ${s}`);
+  if (args.prof) {
+    const dir = `${os.tmpdir()}/eventide-bench-profiles`;
+    mkdirSync(dir, { recursive: true });
+    const want = args.prof.split(',');
+    servers = servers.map((s) => (want.includes(s.name) ? { ...s, profiling: true, nodeArgs: [...(s.nodeArgs ?? []), "--cpu-prof", `--cpu-prof-dir=${dir}/${s.name}`] } : s));
+    log(`CPU profiles of ${want.join(', ')} go to ${dir}`);
+  }
 
   const gen = startChild(fileURLToPath(new URL('./loadgen.mjs', import.meta.url)), { label: 'loadgen' });
   await gen.waitReady();

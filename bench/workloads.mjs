@@ -10,26 +10,29 @@ export const SIZES = {
   full: {
     burst: { clients: [1000, 5000], events: 200, deadlineMs: 60000 },
     steady: { clients: 5000, rate: 5, windowMs: 10000, sampleEvery: 50, ladder: [5, 20, 50, 100, 200, 400, 800], ladderWindowMs: 3000, graceMs: 1500 },
-    seed: { clients: 5000, windowMs: 10000 },
+    seed: { clients: 5000, windowMs: 10000, warmMs: 1100 },
     idle: { clients: 10000 },
     slow: { readers: 200, events: 2000, size: 4096, batch: 50, deadlineMs: 60000 },
   },
   quick: {
     burst: { clients: [200], events: 50, deadlineMs: 10000 },
-    steady: { clients: 200, rate: 5, windowMs: 1000, sampleEvery: 10, ladder: [5, 100], ladderWindowMs: 600, graceMs: 500 },
-    seed: { clients: 200, windowMs: 1200 },
+    steady: { clients: 200, rate: 5, windowMs: 800, sampleEvery: 10, ladder: [5, 100], ladderWindowMs: 600, graceMs: 500 },
+    seed: { clients: 200, windowMs: 1000, warmMs: 1000 },
     idle: { clients: 500 },
     slow: { readers: 20, events: 200, size: 4096, batch: 50, deadlineMs: 10000 },
   },
 };
 
-async function withServer(spec, fn) {
+async function withServer(spec, gen, fn) {
   const srv = startChild(spec.script, { nodeArgs: ['--expose-gc', ...(spec.nodeArgs ?? [])], label: spec.name, env: spec.env });
   try {
     const { port } = await srv.waitReady(30000);
     return await fn(srv, port);
   } finally {
-    await srv.kill();
+    // The clients reset their connections before the server dies: no side is left in TIME_WAIT, so
+    // thousands of connections per phase do not exhaust the ephemeral ports over a long run.
+    try { await gen.request('closeAll', {}, 30000); } catch { /* reported by the next phase */ }
+    await srv.kill({ graceful: Boolean(spec.profiling) });
   }
 }
 
@@ -53,7 +56,7 @@ function connectNote(c, n) {
 const pct = (a, b) => (b ? (100 * a) / b : NaN);
 
 async function burstOnce(spec, gen, n, cfg) {
-  return withServer(spec, async (srv, port) => {
+  return withServer(spec, gen, async (srv, port) => {
     const c = await connectAll(gen, srv, port, '/broadcast', n, { deadlineMs: cfg.deadlineMs });
     const note = connectNote(c, n);
     if (note) return { dps: NaN, rssMB: NaN, note };
@@ -93,7 +96,7 @@ export const WORKLOADS = {
   steady: {
     title: 'Steady broadcast',
     async run(spec, gen, cfg, { ladder = true } = {}) {
-      return withServer(spec, async (srv, port) => {
+      return withServer(spec, gen, async (srv, port) => {
         try {
           const n = cfg.clients;
           const c = await connectAll(gen, srv, port, '/broadcast', n, { sampleEvery: cfg.sampleEvery });
@@ -147,13 +150,13 @@ export const WORKLOADS = {
   seed: {
     title: 'Seed workload',
     async run(spec, gen, cfg) {
-      return withServer(spec, async (srv, port) => {
+      return withServer(spec, gen, async (srv, port) => {
         try {
           const n = cfg.clients;
           const c = await connectAll(gen, srv, port, '/seed', n);
           const note = connectNote(c, n);
           if (note) return { seed: { cpuPct: NaN, rssMB: NaN, note } };
-          await sleep(1100); // every per-connection interval has started ticking
+          await sleep(cfg.warmMs); // every per-connection interval has started ticking
           await gen.request('reset');
           const s0 = await srv.request('stats');
           await sleep(cfg.windowMs);
@@ -177,7 +180,7 @@ export const WORKLOADS = {
   idle: {
     title: 'Idle connections',
     async run(spec, gen, cfg) {
-      return withServer(spec, async (srv, port) => {
+      return withServer(spec, gen, async (srv, port) => {
         try {
           const n = cfg.clients;
           await srv.request('gc');
@@ -207,7 +210,7 @@ export const WORKLOADS = {
     title: 'Slow client',
     async run(spec, gen, cfg) {
       const phase = (withSlow) =>
-        withServer(spec, async (srv, port) => {
+        withServer(spec, gen, async (srv, port) => {
           try {
             const n = cfg.readers;
             const c = await connectAll(gen, srv, port, '/broadcast', n, { extra: 0 });

@@ -67,10 +67,18 @@ export function startChild(script, { nodeArgs = [], env = {}, label = script } =
         proc.send({ id, cmd, ...args });
       });
     },
-    /** Ends the child: SIGKILL is fine, the benchmark keeps nothing from it. */
-    async kill() {
+    /** Ends the child: SIGKILL unless `graceful` (needed for --cpu-prof), the benchmark keeps nothing from it. */
+    async kill({ graceful = false } = {}) {
       if (exited) return;
       const done = new Promise((r) => proc.once('exit', r));
+      if (graceful) {
+        // Profiles are written at a clean exit; a child that does not get there in time is killed.
+        this.request('exit', {}, 5000).catch(() => {});
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await done;
+        clearTimeout(t);
+        return;
+      }
       proc.kill('SIGKILL');
       await done;
     },
