@@ -173,8 +173,9 @@ export async function handleRequest(
     const { match, allowed } = table.match(method, url.pathname);
     if (!match) {
       if (allowed.length > 0) {
-        res.setHeader('Allow', allowed.join(', '));
-        throw httpError(405, `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`);
+        const err = httpError(405, `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`);
+        respondError(res, err, { Allow: allowed.join(', ') });
+        return;
       }
       throw httpError(404, `no route for ${method} ${url.pathname}`);
     }
