@@ -28,19 +28,13 @@ const PULL_PAUSE_BYTES = 64 * 1024;
 /** The event name of the error event a failing stream ends with; EventSource's own is `error`. */
 export const STREAM_ERROR_EVENT = 'eventide-error';
 
-const EVENT_KEYS = new Set(['data', 'id', 'type', 'retry']);
-
-/** `{ data, id?, type?, retry? }` is sent as is; any other value is sent as `{ data: value }`. */
+/**
+ * An object with its own `data` property is an event (fields other than `id`, `type` and `retry`
+ * are not sent); any other value is sent as `{ data: value }`.
+ */
 function toEvent(value: unknown): MessageEvent<unknown> {
-  if (typeof value === 'object' && value !== null && 'data' in value) {
-    let shaped = true;
-    for (const key in value) {
-      if (!EVENT_KEYS.has(key)) {
-        shaped = false;
-        break;
-      }
-    }
-    if (shaped) return value as MessageEvent<unknown>;
+  if (typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, 'data')) {
+    return value as MessageEvent<unknown>;
   }
   return { data: value };
 }
