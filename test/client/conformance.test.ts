@@ -9,7 +9,7 @@ import { EventSource } from '../../src/client/event-source.js';
 import { loadFixtures, type Fixture } from './conformance/fixtures.js';
 import { record, type TraceEntry } from './conformance/record.js';
 import { bundleHarness, startPlayServer } from './conformance/play-server.js';
-import type { TestServer } from './helpers.js';
+import { startServer, type TestServer } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const fixtures = loadFixtures();
@@ -50,13 +50,18 @@ function urlFor(fixture: Fixture): string {
   return `${server.url}/fixture/${fixture.name}/${run}`;
 }
 
-async function inBrowser(fixture: Fixture, which: 'native' | 'eventide'): Promise<TraceEntry[]> {
+async function inBrowser(
+  url: string,
+  listen: string[],
+  which: 'native' | 'eventide',
+  untilClosed = false,
+): Promise<TraceEntry[]> {
   return page!.evaluate(
-    ([url, listen, useNative]) => {
+    ([url, listen, useNative, untilClosed]) => {
       const harness = (globalThis as any).eventideHarness;
-      return harness.record(useNative ? EventSource : harness.EventSource, url, listen) as Promise<any>;
+      return harness.record(useNative ? EventSource : harness.EventSource, url, listen, 10_000, untilClosed) as Promise<any>;
     },
-    [urlFor(fixture), fixture.listen ?? [], which === 'native'] as const,
+    [url, listen, which === 'native', untilClosed] as const,
   );
 }
 
@@ -69,9 +74,53 @@ for (const fixture of fixtures) {
       t.diagnostic(`${CHROMIUM} not found: browser comparison skipped`);
       return;
     }
-    const native = await inBrowser(fixture, 'native');
+    const native = await inBrowser(urlFor(fixture), fixture.listen ?? [], 'native');
     assert.deepEqual(native, node, `Chromium's EventSource differs from eventide's: ${fixture.description}`);
-    const bundled = await inBrowser(fixture, 'eventide');
+    const bundled = await inBrowser(urlFor(fixture), fixture.listen ?? [], 'eventide');
     assert.deepEqual(bundled, node, `eventide's client in Chromium differs: ${fixture.description}`);
   });
 }
+
+// Responses that are not event streams, and the end of a stream answered by 204: state changes only.
+const httpCases: { name: string; path: string; untilClosed: boolean; expected: (origin: string) => TraceEntry[] }[] = [
+  { name: '204 at connect fails', path: '/status/204', untilClosed: true, expected: () => [{ kind: 'error', readyState: 2 }] },
+  { name: '500 fails', path: '/status/500', untilClosed: true, expected: () => [{ kind: 'error', readyState: 2 }] },
+  { name: '404 fails', path: '/status/404', untilClosed: true, expected: () => [{ kind: 'error', readyState: 2 }] },
+  { name: '200 text/plain fails', path: '/status/200', untilClosed: true, expected: () => [{ kind: 'error', readyState: 2 }] },
+  {
+    name: 'stream end reconnects with Last-Event-ID, 204 then stops',
+    path: '/then-204',
+    untilClosed: true,
+    expected: (origin) => [
+      { kind: 'open', readyState: 1 },
+      { kind: 'event', type: 'message', data: 'a', lastEventId: '5', origin, readyState: 1 },
+      { kind: 'error', readyState: 0 },
+      { kind: 'error', readyState: 2 },
+    ],
+  },
+];
+
+for (const httpCase of httpCases) {
+  test(`conformance (HTTP): ${httpCase.name}`, async (t) => {
+    const url = () => `${server.url}${httpCase.path}/${++run}`;
+    const node = await record(EventSource, url(), [], 10_000, httpCase.untilClosed);
+    assert.deepEqual(node, httpCase.expected(server.url), 'Node client');
+    if (!page) {
+      t.diagnostic(`${CHROMIUM} not found: browser comparison skipped`);
+      return;
+    }
+    assert.deepEqual(await inBrowser(url(), [], 'native', httpCase.untilClosed), node, "Chromium's EventSource");
+    assert.deepEqual(await inBrowser(url(), [], 'eventide', httpCase.untilClosed), node, "eventide's client in Chromium");
+  });
+}
+
+test('conformance (HTTP): connection refused reconnects (readyState CONNECTING on the first error)', async (t) => {
+  const closed = await startServer(() => {});
+  const url = `${closed.url}/`;
+  await closed.close();
+  const node = await record(EventSource, url, []);
+  assert.deepEqual(node, [{ kind: 'error', readyState: 0 }], 'Node client');
+  if (!page) return t.diagnostic(`${CHROMIUM} not found: browser comparison skipped`);
+  assert.deepEqual(await inBrowser(url, [], 'native'), node, "Chromium's EventSource");
+  assert.deepEqual(await inBrowser(url, [], 'eventide'), node, "eventide's client in Chromium");
+});

@@ -38,6 +38,23 @@ export async function startPlayServer(fixtures: Fixture[], harness: string): Pro
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(harness);
       return;
     }
+    const status = /^\/status\/(\d+)\/[^/]+$/.exec(path);
+    if (status) {
+      // A response that is not an event stream: a status, or 200 with the wrong content type.
+      const code = Number(status[1]);
+      res.writeHead(code, code === 200 ? { 'content-type': 'text/plain' } : {}).end(code === 204 ? undefined : 'data: no\n\n');
+      return;
+    }
+    if (path.startsWith('/then-204/')) {
+      // One event with an id, a short retry, then 204 to the reconnect that carries that id.
+      res.writeHead(played.has(path) ? 204 : 200, { 'content-type': 'text/event-stream' });
+      if (!played.has(path)) {
+        played.add(path);
+        res.end('retry: 10\nid: 5\ndata: a\n\n');
+      } else if (req.headers['last-event-id'] === '5') res.end();
+      else res.destroy(); // a missing Last-Event-ID shows as an extra reconnect in the trace
+      return;
+    }
     const match = /^\/fixture\/([^/]+)\/([^/]+)$/.exec(path);
     const fixture = match ? byName.get(match[1]!) : undefined;
     if (!fixture) {

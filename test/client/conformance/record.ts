@@ -20,13 +20,15 @@ interface EventSourceLikeCtor {
 
 /**
  * Opens `url`, records until the stream is over (the first `error`: the source then reconnects or
- * has failed), closes and resolves with the trace. Never hangs: stops after `timeoutMs`.
+ * has failed; with `untilClosed`, the error that leaves it CLOSED), closes and resolves with the
+ * trace. Never hangs: stops after `timeoutMs`.
  */
 export function record(
   EventSourceCtor: EventSourceLikeCtor,
   url: string,
   listen: string[],
   timeoutMs = 10_000,
+  untilClosed = false,
 ): Promise<TraceEntry[]> {
   return new Promise((resolve) => {
     const trace: TraceEntry[] = [];
@@ -52,6 +54,9 @@ export function record(
     source.onopen = () => trace.push({ kind: 'open', readyState: source.readyState });
     source.onmessage = onEvent;
     for (const type of listen) source.addEventListener(type, onEvent);
-    source.onerror = () => finish({ kind: 'error', readyState: source.readyState });
+    source.onerror = () => {
+      if (untilClosed && source.readyState !== 2) trace.push({ kind: 'error', readyState: source.readyState });
+      else finish({ kind: 'error', readyState: source.readyState });
+    };
   });
 }
