@@ -1,4 +1,5 @@
-// Plays the conformance corpus to the `eventsource` npm package (a devDependency) and to
+// Plays the conformance corpus to popular npm clients (devDependencies: `eventsource` in Node,
+// `@microsoft/fetch-event-source` in Chromium, `eventsource-parser` at the parser level) and to
 // eventide's client, and prints where each differs from the fixtures' expected events.
 // Evidence for the README's comparison table. Run: npx tsx test/client/conformance/compare-npm.ts
 import { EventSource as NpmEventSource } from 'eventsource';
@@ -60,3 +61,51 @@ for (const fixture of fixtures) {
 }
 console.log(`eventsource-parser@${parserVersion} (type and data): ${fixtures.length - parserDiffs.length}/${fixtures.length} fixtures as expected`);
 for (const diff of parserDiffs) console.log(`  ${diff}`);
+
+// @microsoft/fetch-event-source needs `window` and `document`: it runs in Chromium, bundled.
+const { build } = await import('esbuild');
+const { chromium } = await import('playwright-core');
+const fesVersion = (await import('@microsoft/fetch-event-source/package.json', { with: { type: 'json' } })).default.version;
+const bundle = await build({
+  stdin: {
+    contents: `
+      import { fetchEventSource } from '@microsoft/fetch-event-source';
+      class Stop extends Error {}
+      globalThis.recordFes = async (url) => {
+        const got = [];
+        await fetchEventSource(url, {
+          openWhenHidden: true,
+          onmessage: (ev) => got.push((ev.event || 'message') + ':' + JSON.stringify(ev.data)),
+          onclose: () => { throw new Stop(); },
+          onerror: (error) => { throw error; },
+        }).catch((error) => { if (!(error instanceof Stop)) got.push('error:' + error); });
+        return got;
+      };`,
+    resolveDir: process.cwd(),
+  },
+  bundle: true,
+  format: 'iife',
+  write: false,
+  logLevel: 'silent',
+});
+const fesServer = await startPlayServer(fixtures, bundle.outputFiles[0]!.text);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const fesDiffs: string[] = [];
+try {
+  const page = await browser.newPage();
+  await page.goto(`${fesServer.url}/`);
+  await page.waitForFunction(() => 'recordFes' in globalThis);
+  for (const fixture of fixtures) {
+    const got: string[] = await page.evaluate((url) => (globalThis as any).recordFes(url), `${fesServer.url}/fixture/${fixture.name}/fes`);
+    // It hands every event to onmessage; keep those an EventSource listener would get, to compare.
+    const listened = new Set(['message', ...(fixture.listen ?? [])]);
+    const kept = got.filter((entry) => listened.has(entry.slice(0, entry.indexOf(':'))));
+    const want = fixture.events.map((e) => `${e.type}:${JSON.stringify(e.data)}`);
+    if (JSON.stringify(kept) !== JSON.stringify(want)) fesDiffs.push(`${fixture.name}: got [${kept.join(', ')}]`);
+  }
+} finally {
+  await browser.close();
+  await fesServer.close();
+}
+console.log(`@microsoft/fetch-event-source@${fesVersion} in Chromium (type and data): ${fixtures.length - fesDiffs.length}/${fixtures.length} fixtures as expected`);
+for (const diff of fesDiffs) console.log(`  ${diff}`);
