@@ -52,6 +52,9 @@ export class MemoryBackend implements HubBackend {
   readonly #channels = new Map<string, ChannelState>();
   readonly #pending: StoredEvent[] = [];
   #last: number;
+  // The newest id a released channel may have lost: a channel that comes back cannot tell which
+  // of its positions at or below it are still whole. Ids of a previous process are all below it.
+  #releasedLost: number;
   #draining = false;
   #closed = false;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -70,6 +73,7 @@ export class MemoryBackend implements HubBackend {
     }
     this.#clock = clock;
     this.#last = Math.max(0, Math.floor(clock()));
+    this.#releasedLost = this.#last;
     if (sweepIntervalMs > 0) {
       this.#timer = setInterval(() => this.sweep(), sweepIntervalMs);
       this.#timer.unref?.();
@@ -122,8 +126,7 @@ export class MemoryBackend implements HubBackend {
     if (after === undefined) return { events: [], complete: true, head: String(head) };
     if (!this.isValidId(after)) return { events: [], complete: false, head: String(head) };
     const position = Number(after);
-    // A channel without state has no history: anything older than now may have been dropped.
-    const lost = state === undefined ? this.#last : state.lost;
+    const lost = state === undefined ? this.#releasedLost : state.lost;
     if (position > head) return { events: [], complete: false, head: String(head) };
     const events = state === undefined ? [] : this.#after(state, position);
     return { events, complete: position >= lost, head: String(head) };
@@ -182,8 +185,7 @@ export class MemoryBackend implements HubBackend {
   #state(channel: string): ChannelState {
     let state = this.#channels.get(channel);
     if (state === undefined) {
-      // Events this channel may have had before (a released incarnation) are at or below #last.
-      state = { events: [], start: 0, lost: this.#last, head: this.#last, limits: undefined, followers: new Set() };
+      state = { events: [], start: 0, lost: this.#releasedLost, head: this.#last, limits: undefined, followers: new Set() };
       this.#channels.set(channel, state);
     }
     return state;
@@ -220,7 +222,10 @@ export class MemoryBackend implements HubBackend {
   }
 
   #releaseIfIdle(channel: string, state: ChannelState): void {
-    if (state.followers.size === 0 && state.start === state.events.length) this.#channels.delete(channel);
+    if (state.followers.size === 0 && state.start === state.events.length) {
+      this.#channels.delete(channel);
+      if (state.lost > this.#releasedLost) this.#releasedLost = state.lost;
+    }
   }
 
   #drain(): void {
