@@ -2,7 +2,7 @@
 // `npm run bench`: every server in its own process, one load generator in another, all workloads,
 // medians of several runs, a table on stdout and BENCHMARKS.md at the repository root.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow]
+//   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow,redis]
 //                      [--out FILE] [--no-ladder] [--prof server,...]
 // --prof writes a V8 CPU profile of each process of those servers to $TMPDIR/eventide-bench-profiles/,
 // to open in Chrome DevTools or summarise with `node bench/prof-top.mjs FILE`.
@@ -103,6 +103,8 @@ async function main() {
     for (let run = 1; run <= runs; run++) {
       for (const w of workloadNames) {
         for (const spec of servers) {
+          // A workload for some servers only (Redis), and servers made for some workloads only.
+          if (WORKLOADS[w].only ? !WORKLOADS[w].only.includes(spec.name) : spec.workloads) continue;
           const t = Date.now();
           let r;
           try {
