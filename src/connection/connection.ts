@@ -262,7 +262,11 @@ export class SseConnection implements Flushable, SourceSink {
       this.#queuedBytes = 0;
     }
     this.#stopSource();
-    this.#abort.abort(new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`));
+    this.#abort.abort(
+      reason === 'slow-client'
+        ? new EventideError('EVENTIDE_SLOW_CLIENT', 'the client did not read fast enough; the stream was closed')
+        : new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`),
+    );
     this.#wake();
     this.#hooks.onClose(this, reason);
   }

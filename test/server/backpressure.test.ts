@@ -13,11 +13,13 @@ test('push source: a client that never reads is closed at the bound; a reading c
   const gc = runInNewContext('gc') as () => void;
   const subject = new Subject<{ data: string }>();
   const responses: ServerResponse[] = [];
+  const reasons: string[] = [];
   @Controller()
   class Push {
     @Sse('push')
     push(ctx: RequestContext) {
       responses.push(ctx.res);
+      ctx.signal.addEventListener('abort', () => reasons.push((ctx.signal.reason as { code: string }).code));
       return subject;
     }
   }
@@ -50,6 +52,7 @@ test('push source: a client that never reads is closed at the bound; a reading c
     await reader.waitForEvents(count, 30_000);
     assert.equal(reader.events.length, count);
     assert.equal(app.stats.slowClientsClosed, 1, 'the slow client was closed by the policy');
+    assert.deepEqual(reasons, ['EVENTIDE_SLOW_CLIENT']);
     slow.socket.destroy();
     // What the server held for the slow client stayed within its bound while 8 MiB were published
     // to it; the whole process's extra buffer memory (the in-process reading client's in-flight
