@@ -1,6 +1,7 @@
 // Incremental `text/event-stream` parser, per WHATWG HTML "Server-sent events", section
 // "Parsing an event stream" and "Interpreting an event stream". Browser-safe: no `node:` imports.
 // Protocol trouble is reported through `onError`, never thrown: the bytes come from the network.
+import { EventideError } from '../errors.js';
 import type { ParsedEvent } from './types.js';
 
 /** What the parser reports instead of throwing. */
@@ -23,6 +24,7 @@ export interface ParserOptions {
   /**
    * The largest line, and the largest data of one event, in UTF-16 code units (default 16 MiB).
    * Past it the event is dropped and `onError` called, so a hostile stream cannot grow memory.
+   * `Infinity` lifts the limit; anything but a number >= 0 throws `EVENTIDE_INVALID_OPTION`.
    */
   maxEventSize?: number;
 }
@@ -63,6 +65,13 @@ const DIGITS_ONLY = /^[0-9]+$/;
 export function createParser(options: ParserOptions): Parser {
   const { onEvent, onRetry, onComment, onError } = options;
   const maxEventSize = options.maxEventSize ?? 16 * 1024 * 1024;
+  // NaN would turn every size check false and silently lift the memory bound.
+  if (typeof maxEventSize !== 'number' || Number.isNaN(maxEventSize) || maxEventSize < 0) {
+    throw new EventideError(
+      'EVENTIDE_INVALID_OPTION',
+      `parser option maxEventSize must be a number >= 0 (UTF-16 code units), got ${String(maxEventSize)}`,
+    );
+  }
 
   let decoder: TextDecoder | undefined;
   let atStreamStart = true; // [spec] one leading U+FEFF BOM is stripped, only at the very start

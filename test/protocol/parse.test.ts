@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createParser, type ParseError, type Parser, type ParserOptions } from '../../src/protocol/parse.js';
 import type { ParsedEvent } from '../../src/protocol/types.js';
+import { EventideError } from '../../src/errors.js';
 
 interface Run {
   events: ParsedEvent[];
@@ -436,6 +437,25 @@ describe('maxEventSize', () => {
     assert.equal(run.errors.length, 1);
     run.parser.feed('\ndata: after\n\n');
     assert.deepEqual(run.events, [msg('after')]);
+  });
+});
+
+describe('options', () => {
+  test('a maxEventSize that is not a number >= 0 is refused, not silently unbounded', () => {
+    for (const maxEventSize of [Number.NaN, -1, '1024', {}]) {
+      assert.throws(
+        () => createParser({ onEvent: () => {}, maxEventSize: maxEventSize as unknown as number }),
+        (err: unknown) =>
+          err instanceof EventideError && err.code === 'EVENTIDE_INVALID_OPTION' && /maxEventSize/.test(err.message),
+      );
+    }
+  });
+
+  test('maxEventSize 0 drops every event and Infinity disables the limit', () => {
+    assert.deepEqual(parse('data\n\ndata: x\n\n', { maxEventSize: 0 }).events, []);
+    assert.deepEqual(parse(`data: ${'x'.repeat(100)}\n\n`, { maxEventSize: Number.POSITIVE_INFINITY }).events, [
+      msg('x'.repeat(100)),
+    ]);
   });
 });
 
