@@ -45,6 +45,8 @@ export interface EventSourceTap {
   event(event: MessageEvent<string>): void;
   /** The connection failed for good: `reason` is `undefined` when the server said stop with 204. */
   failed(reason: EventideError | undefined): void;
+  /** An event passed `maxEventSize` and was dropped (the source itself goes on). */
+  dropped?(reason: EventideError): void;
 }
 const taps = new WeakMap<EventSource, EventSourceTap>();
 
@@ -141,6 +143,12 @@ export class EventSource extends EventTarget {
         this.#reconnectionTime = milliseconds;
       },
       maxEventSize: this.#options.maxEventSize,
+      // Browsers have no such limit to report; the source drops the event and goes on.
+      onError: (error) => {
+        if (this.#readyState !== CLOSED) {
+          taps.get(this)?.dropped?.(new EventideError('EVENTIDE_CLIENT_EVENT_TOO_LARGE', `${error.message} (raise maxEventSize to accept it)`, { status: 502 }));
+        }
+      },
     });
     const signal = this.#options.signal;
     if (signal?.aborted) {

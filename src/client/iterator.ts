@@ -38,6 +38,12 @@ export interface EventsOptions extends EventSourceOptions {
   /** How data text becomes a value (default `'auto'`, see {@link DataParse}). */
   parse?: DataParse;
   /**
+   * The largest event, as for `EventSource` (default 16 MiB). Unlike `EventSource`, which drops a
+   * bigger event and goes on, the loop then ends with `EVENTIDE_CLIENT_EVENT_TOO_LARGE`: nothing is
+   * lost without notice.
+   */
+  maxEventSize?: number;
+  /**
    * Events buffered while the loop body is busy (default 10000). A stream that outruns its
    * consumer past this ends the iteration with `EVENTIDE_SLOW_CLIENT`, so memory stays bounded.
    */
@@ -162,6 +168,9 @@ export function events<M extends EventMap = Record<string, unknown>>(
         settle();
       },
       failed(reason) {
+        finish(reason);
+      },
+      dropped(reason) {
         finish(reason);
       },
     });

@@ -10,7 +10,8 @@ import type { EventSourceOptions } from './options.js';
  * reconnects as `EventSource` does, completes when the server answers 204 (or `options.signal`
  * aborts), and errors with an `EventideError` when the connection fails for good
  * (`EVENTIDE_CLIENT_BAD_RESPONSE` for a wrong status or content type, `EVENTIDE_CLIENT_NETWORK`
- * when retries over network errors are exhausted or disabled).
+ * when retries over network errors are exhausted or disabled, `EVENTIDE_CLIENT_EVENT_TOO_LARGE`
+ * when an event passes `maxEventSize`, which a bare `EventSource` drops silently).
  *
  * @param url - the stream's absolute URL (or relative to the page in a browser).
  * @param options - as for `new EventSource(url, options)`.
@@ -34,6 +35,8 @@ export function fromEventSource(url: string | URL, options: EventSourceOptions =
     tapEventSource(source, {
       event: (event) => subscriber.next(event),
       failed: (reason) => (reason === undefined ? subscriber.complete() : subscriber.error(reason)),
+      // Unlike a bare EventSource, which drops it, an oversize event errors: nothing is lost silently.
+      dropped: (reason) => subscriber.error(reason),
     });
     const onAbort = () => subscriber.complete();
     signal?.addEventListener('abort', onAbort, { once: true });

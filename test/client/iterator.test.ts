@@ -164,3 +164,22 @@ test('a bad URL rejects the first next() instead of throwing', async () => {
   const iterator = events('not a url');
   await assert.rejects(iterator.next(), (error: unknown) => error instanceof DOMException && error.name === 'SyntaxError');
 });
+
+test('an event past maxEventSize ends the loop with EVENTIDE_CLIENT_EVENT_TOO_LARGE after the events before it', async () => {
+  const srv = await startServer((req, res) => {
+    sseHead(res);
+    res.write(`data: small\n\ndata: ${'x'.repeat(3000)}\n\ndata: after\n\n`);
+  });
+  try {
+    const seen: unknown[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of events(srv.url, { maxEventSize: 1000 })) seen.push(event.data);
+      })(),
+      (error: unknown) => isEventideError(error, 'EVENTIDE_CLIENT_EVENT_TOO_LARGE') && /maxEventSize/.test((error as Error).message),
+    );
+    assert.deepEqual(seen, ['small']);
+  } finally {
+    await srv.close();
+  }
+});

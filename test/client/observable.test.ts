@@ -74,3 +74,17 @@ test('an aborted signal completes the Observable', async () => {
     await srv.close();
   }
 });
+
+test('an event past maxEventSize errors with EVENTIDE_CLIENT_EVENT_TOO_LARGE', async () => {
+  const srv = await startServer((req, res) => {
+    sseHead(res);
+    res.write(`data: ${'x'.repeat(3000)}\n\n`);
+  });
+  try {
+    await assert.rejects(firstValueFrom(fromEventSource(srv.url, { maxEventSize: 1000 })), (error: unknown) =>
+      isEventideError(error, 'EVENTIDE_CLIENT_EVENT_TOO_LARGE'),
+    );
+  } finally {
+    await srv.close();
+  }
+});
