@@ -1,0 +1,119 @@
+// Real clients against a real server: an @Sse route returning hub.subscribe(...). The server
+// destroys every socket several times while publishing goes on; the `eventsource` npm client and
+// Chromium's native EventSource reconnect on their own with Last-Event-ID and must end with
+// exactly the published sequence: nothing missing, nothing twice, in order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { EventSource as NpmEventSource } from 'eventsource';
+import { Controller, Get, Sse, createApp, type RequestContext } from '../../src/index.js';
+import { Hub } from '../../src/hub/index.js';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.js';
+import { waitFor } from './helpers.js';
+
+const EVENTS = 60;
+const KILL_AFTER = new Set([8, 20, 33, 47]);
+
+test('eventsource (npm) and Chromium EventSource resume exactly after server-side socket destroys', { skip: chromiumSkipReason(), timeout: 60_000 }, async () => {
+  const hub = new Hub();
+
+  @Controller()
+  class TickerController {
+    @Get('page')
+    page(ctx: RequestContext) {
+      ctx.res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      return '<!doctype html><title>ticker</title>';
+    }
+
+    @Sse('ticker')
+    ticker(ctx: RequestContext) {
+      return hub.subscribe('ticker', { lastEventId: ctx.lastEventId });
+    }
+  }
+
+  const app = createApp({ controllers: [new TickerController()], heartbeatMs: 15_000 });
+  await app.listen(0, '127.0.0.1');
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const chromium = await launchChromium();
+  let npm: NpmEventSource | undefined;
+  try {
+    // The npm client, in this process.
+    const npmGot: { data: string; id: string }[] = [];
+    let npmOpens = 0;
+    npm = new NpmEventSource(`${app.url}/ticker`);
+    npm.onopen = () => npmOpens++;
+    npm.onmessage = (e) => npmGot.push({ data: e.data, id: e.lastEventId });
+
+    // Chromium's own EventSource, on a page of the same origin.
+    const page = await chromium.browser.newPage();
+    await page.goto(`${app.url}/page`);
+    await page.evaluate(() => {
+      const w = window as unknown as { got: { data: string; id: string }[]; opens: number };
+      w.got = [];
+      w.opens = 0;
+      const es = new EventSource('/ticker');
+      es.onopen = () => w.opens++;
+      es.onmessage = (e) => w.got.push({ data: e.data, id: e.lastEventId });
+    });
+    const browserState = () =>
+      page.evaluate(() => {
+        const w = window as unknown as { got: { data: string; id: string }[]; opens: number };
+        return { got: w.got, opens: w.opens };
+      });
+
+    await waitFor(() => npmOpens === 1, 'the npm client to connect', 10_000);
+    const deadline = Date.now() + 10_000;
+    while ((await browserState()).opens < 1) {
+      if (Date.now() > deadline) throw new Error('Chromium did not connect');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    const published: { data: string; id: string }[] = [];
+    let kills = 0;
+    for (let i = 0; i < EVENTS; i++) {
+      const data = `n${i}`;
+      // retry: 50 makes both clients come back quickly after each destroy.
+      published.push({ data, id: await hub.publish('ticker', { data, retry: 50 }) });
+      if (KILL_AFTER.has(i)) {
+        const open = [...sockets];
+        for (const socket of open) socket.destroy();
+        kills++;
+      }
+      // Pace the publisher so that events also flow while clients are away and reconnecting.
+      await new Promise((resolve) => setTimeout(resolve, 8));
+    }
+
+    await waitFor(() => npmGot.length >= EVENTS, `the npm client to get ${EVENTS} events (has ${npmGot.length})`, 15_000);
+    const browserDeadline = Date.now() + 15_000;
+    let browser = await browserState();
+    while (browser.got.length < EVENTS) {
+      if (Date.now() > browserDeadline) throw new Error(`Chromium got ${browser.got.length} of ${EVENTS} events`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      browser = await browserState();
+    }
+    // Late duplicates would arrive right after the last event: give them one more round trip.
+    await hub.publish('ticker', { data: 'end', retry: 50 });
+    await waitFor(() => npmGot.at(-1)?.data === 'end', 'the end marker (npm)', 10_000);
+    browser = await browserState();
+    while (browser.got.at(-1)?.data !== 'end') {
+      if (Date.now() > browserDeadline) throw new Error('Chromium did not get the end marker');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      browser = await browserState();
+    }
+
+    assert.equal(kills, KILL_AFTER.size);
+    assert.deepEqual(npmGot.slice(0, -1), published, 'npm client: exactly the published sequence');
+    assert.deepEqual(browser.got.slice(0, -1), published, 'Chromium: exactly the published sequence');
+    assert.ok(npmOpens > KILL_AFTER.size, `the npm client reconnected after each destroy (${npmOpens} opens)`);
+    assert.ok(browser.opens > KILL_AFTER.size, `Chromium reconnected after each destroy (${browser.opens} opens)`);
+  } finally {
+    npm?.close();
+    await chromium.close();
+    await app.close();
+    await hub.close();
+  }
+});
