@@ -8,12 +8,6 @@ import { Hub } from '../../src/hub/index.js';
 import { EventSource, events } from '../../src/client/index.js';
 import { until } from './helpers.js';
 
-// Until the connection sends hub events as events: a HubEvent carries `channel`, and
-// src/connection/connection.ts toEvent() wraps any object with a key outside data/id/type/retry
-// as `{ data: value }`, so ids never reach the client. Remove once that is fixed.
-const KNOWN_BUG = 'hub events are JSON-wrapped by the connection (HubEvent.channel is not an event key)';
-const todo = process.env.EVENTIDE_E2E_STRICT ? undefined : KNOWN_BUG;
-
 function newsApp(hub: Hub, sockets: Socket[]) {
   @Controller('news')
   class NewsController {
@@ -26,7 +20,7 @@ function newsApp(hub: Hub, sockets: Socket[]) {
   return createApp({ controllers: [NewsController] });
 }
 
-test('EventSource through a forced disconnect receives exactly the published sequence', { todo }, async () => {
+test('EventSource through a forced disconnect receives exactly the published sequence', async () => {
   const hub = new Hub();
   const sockets: Socket[] = [];
   const app = newsApp(hub, sockets);
@@ -63,7 +57,7 @@ test('EventSource through a forced disconnect receives exactly the published seq
   }
 });
 
-test('events() with JSON payloads through a forced disconnect, typed', { todo }, async () => {
+test('events() with JSON payloads through a forced disconnect, typed', async () => {
   const hub = new Hub();
   const sockets: Socket[] = [];
   const app = newsApp(hub, sockets);
