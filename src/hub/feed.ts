@@ -73,7 +73,9 @@ export class ChannelFeed {
       (stored) => {
         if (this.#stopped) return;
         const prepared = this.prepare(stored);
-        for (const listener of this.#listeners) listener(prepared);
+        prepared.fanOut(() => {
+          for (const listener of this.#listeners) listener(prepared);
+        });
       },
       onError,
     );

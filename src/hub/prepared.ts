@@ -14,6 +14,9 @@ export class PreparedEvent {
   /** The published value (parsed back from JSON once), deeply frozen. */
   readonly data: unknown;
   #single: HubEvent | undefined;
+  // During a live fan-out, subscribers of the same channel set that stand at the same positions
+  // get the same stream id: they share one event object (and one frame) instead of one each.
+  #shared: Map<string, HubEvent> | undefined;
 
   constructor(stored: StoredEvent) {
     this.stored = stored;
@@ -32,8 +35,20 @@ export class PreparedEvent {
     return this.#single;
   }
 
+  /** Runs `deliver` (one fan-out to every listener) with equal stream ids sharing one event. */
+  fanOut(deliver: () => void): void {
+    this.#shared = new Map();
+    try {
+      deliver();
+    } finally {
+      this.#shared = undefined;
+    }
+  }
+
   /** A frozen event carrying `streamId`, its frame made from the shared body (no re-encoding). */
   withStreamId(streamId: string): HubEvent {
+    const shared = this.#shared?.get(streamId);
+    if (shared !== undefined) return shared;
     const { type, retry, channel } = this.stored;
     const event: HubEvent = Object.freeze({
       id: streamId,
@@ -43,6 +58,7 @@ export class PreparedEvent {
       ...(retry === undefined ? {} : { retry }),
     });
     setFrame(event, withId(streamId, this.body));
+    this.#shared?.set(streamId, event);
     return event;
   }
 }

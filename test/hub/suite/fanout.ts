@@ -56,6 +56,9 @@ export function fanout(t: HubTestContext): void {
       const shared = singles.map((c) => c.events.find((e) => (e.data as { n?: number }).n === 1));
       assert.ok(shared.every((e) => e === shared[0]), 'single-channel subscribers share one event object');
       assert.ok(odd.events.includes(shared[0]!));
+      // Multi-channel streams at the same positions carry the same id: they share one object too.
+      const multiShared = multis.map((c) => c.events.find((e) => (e.data as { n?: number }).n === 1));
+      assert.ok(multiShared.every((e) => e !== undefined && e === multiShared[0]), 'in-sync multi-channel subscribers share one event object');
     });
   });
 }
