@@ -4,77 +4,14 @@
 import { EventideError } from '../errors.js';
 import { createParser, type Parser } from '../protocol/parse.js';
 import type { ParsedEvent } from '../protocol/types.js';
+import { baseUrl, describe, isEventStream, originOf, toByteString } from './http.js';
 import { reconnectDelay, resolveOptions, type EventSourceOptions, type ResolvedOptions } from './options.js';
+import { tapOf } from './tap.js';
+import type { EventSourceEvents, EventSourceHandler, EventSourceListener } from './types.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
-
-/**
- * The public shape of an event source, as event handlers see `this`. Structural, so that the
- * browser's own `EventSource` fits it too.
- */
-export interface EventSourceLike extends EventTarget {
-  readonly url: string;
-  readonly withCredentials: boolean;
-  readonly readyState: number;
-  readonly CONNECTING: 0;
-  readonly OPEN: 1;
-  readonly CLOSED: 2;
-  close(): void;
-}
-
-/** An `onopen` / `onmessage` / `onerror` handler. */
-export type EventSourceHandler<E extends Event> = ((this: EventSourceLike, event: E) => any) | null;
-type Handler<E extends Event> = EventSourceHandler<E>;
-
-/** The events an event source fires under fixed names; named stream events are `MessageEvent`s too. */
-export interface EventSourceEvents {
-  open: Event;
-  message: MessageEvent<string>;
-  error: Event;
-}
-type Listener<E extends Event> = (this: EventSourceLike, event: E) => any;
-
-/**
- * How the iterator and the Observable learn what the browser-shaped API keeps to itself: every
- * message whatever its type, and why the source stopped. Internal; not exported from the package.
- */
-export interface EventSourceTap {
-  /** After listeners ran, for every dispatched message event. */
-  event(event: MessageEvent<string>): void;
-  /** The connection failed for good: `reason` is `undefined` when the server said stop with 204. */
-  failed(reason: EventideError | undefined): void;
-  /** An event passed `maxEventSize` and was dropped (the source itself goes on). */
-  dropped?(reason: EventideError): void;
-}
-const taps = new WeakMap<EventSource, EventSourceTap>();
-
-/** Internal: observes `source`. Call it before the first event can arrive (right after `new`). */
-export function tapEventSource(source: EventSource, tap: EventSourceTap): void {
-  taps.set(source, tap);
-}
-
-function isEventStream(contentType: string | null): boolean {
-  // [spec] The MIME type essence must be text/event-stream; parameters such as charset are ignored.
-  if (contentType === null) return false;
-  const semicolon = contentType.indexOf(';');
-  const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim();
-  return essence.toLowerCase() === 'text/event-stream';
-}
-
-// [spec] Last-Event-ID carries the id encoded as UTF-8; fetch headers take byte strings, so each
-// byte becomes one char from U+0000 to U+00FF.
-function toByteString(text: string): string {
-  let out = '';
-  for (const byte of new TextEncoder().encode(text)) out += String.fromCharCode(byte);
-  return out;
-}
-
-function baseUrl(): string | undefined {
-  const location = (globalThis as { location?: { href?: string } }).location;
-  return typeof location?.href === 'string' ? location.href : undefined;
-}
 
 /**
  * The WHATWG `EventSource`, usable where `globalThis.EventSource` is expected, plus request
@@ -146,7 +83,7 @@ export class EventSource extends EventTarget {
       // Browsers have no such limit to report; the source drops the event and goes on.
       onError: (error) => {
         if (this.#readyState !== CLOSED) {
-          taps.get(this)?.dropped?.(new EventideError('EVENTIDE_CLIENT_EVENT_TOO_LARGE', `${error.message} (raise maxEventSize to accept it)`, { status: 502 }));
+          tapOf(this)?.dropped?.(new EventideError('EVENTIDE_CLIENT_EVENT_TOO_LARGE', `${error.message} (raise maxEventSize to accept it)`, { status: 502 }));
         }
       },
     });
@@ -178,26 +115,26 @@ export class EventSource extends EventTarget {
   }
 
   /** Called when a connection opens. */
-  get onopen(): Handler<Event> {
+  get onopen(): EventSourceHandler<Event> {
     return this.#getHandler('open');
   }
-  set onopen(handler: Handler<Event>) {
+  set onopen(handler: EventSourceHandler<Event>) {
     this.#setHandler('open', handler);
   }
 
   /** Called for each event of type `message` (events with no `event:` field). */
-  get onmessage(): Handler<MessageEvent> {
+  get onmessage(): EventSourceHandler<MessageEvent> {
     return this.#getHandler('message');
   }
-  set onmessage(handler: Handler<MessageEvent>) {
+  set onmessage(handler: EventSourceHandler<MessageEvent>) {
     this.#setHandler('message', handler);
   }
 
   /** Called when the connection is lost (readyState `CONNECTING`) or fails for good (`CLOSED`). */
-  get onerror(): Handler<Event> {
+  get onerror(): EventSourceHandler<Event> {
     return this.#getHandler('error');
   }
-  set onerror(handler: Handler<Event>) {
+  set onerror(handler: EventSourceHandler<Event>) {
     this.#setHandler('error', handler);
   }
 
@@ -207,10 +144,10 @@ export class EventSource extends EventTarget {
    */
   override addEventListener<K extends keyof EventSourceEvents>(
     type: K,
-    listener: Listener<EventSourceEvents[K]>,
+    listener: EventSourceListener<EventSourceEvents[K]>,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  override addEventListener(type: string, listener: Listener<MessageEvent<string>>, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventSourceListener<MessageEvent<string>>, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -223,10 +160,10 @@ export class EventSource extends EventTarget {
   /** Removes a listener added with `addEventListener`. */
   override removeEventListener<K extends keyof EventSourceEvents>(
     type: K,
-    listener: Listener<EventSourceEvents[K]>,
+    listener: EventSourceListener<EventSourceEvents[K]>,
     options?: boolean | EventListenerOptions,
   ): void;
-  override removeEventListener(type: string, listener: Listener<MessageEvent<string>>, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventSourceListener<MessageEvent<string>>, options?: boolean | EventListenerOptions): void;
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -244,8 +181,8 @@ export class EventSource extends EventTarget {
     this.#stop();
   }
 
-  #getHandler<E extends Event>(type: string): Handler<E> {
-    return (this.#handlers.get(type)?.handler as Handler<E>) ?? null;
+  #getHandler<E extends Event>(type: string): EventSourceHandler<E> {
+    return (this.#handlers.get(type)?.handler as EventSourceHandler<E>) ?? null;
   }
 
   // [spec] Event handler IDL attributes: the listener is added when the handler is first set to a
@@ -297,7 +234,7 @@ export class EventSource extends EventTarget {
       lastEventId: parsed.lastEventId,
     });
     this.dispatchEvent(event);
-    if (this.#readyState !== CLOSED) taps.get(this)?.event(event);
+    if (this.#readyState !== CLOSED) tapOf(this)?.event(event);
   }
 
   async #connect(): Promise<void> {
@@ -416,7 +353,7 @@ export class EventSource extends EventTarget {
     this.#readyState = CLOSED;
     this.#stop();
     this.dispatchEvent(new Event('error'));
-    taps.get(this)?.failed(reason);
+    tapOf(this)?.failed(reason);
   }
 
   #reestablish(): void {
@@ -447,18 +384,3 @@ Object.defineProperties(EventSource.prototype, {
   CLOSED: { value: CLOSED, enumerable: true },
 });
 
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'null';
-  }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
-  }
-  return String(error);
-}

@@ -1,6 +1,7 @@
 // events(): the stream as an async iterator, with event data narrowed by type. Browser-safe.
 import { EventideError } from '../errors.js';
-import { EventSource, tapEventSource } from './event-source.js';
+import { EventSource } from './event-source.js';
+import { tapEventSource } from './tap.js';
 import type { EventSourceOptions } from './options.js';
 
 /** Event type -> data type, e.g. `{ headline: { title: string }; tick: number }`. */

@@ -1,7 +1,8 @@
 // fromEventSource: a cold rxjs Observable over eventide's EventSource, the client-side mirror of the
 // Observables that `@Sse` handlers return. Browser-safe: no `node:` imports.
 import { Observable } from 'rxjs';
-import { EventSource, tapEventSource } from './event-source.js';
+import { EventSource } from './event-source.js';
+import { tapEventSource } from './tap.js';
 import type { EventSourceOptions } from './options.js';
 
 /**
