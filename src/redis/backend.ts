@@ -10,7 +10,7 @@ import type {
   StoredEvent,
 } from '../hub/backend.js';
 import { openLinks } from './connection.js';
-import { entryFields, entryLimits, entryToEvent } from './entries.js';
+import { entryFields, entryLimits, entrySeq, entryToEvent } from './entries.js';
 import { Follower } from './follower.js';
 import { ZERO_ID, compareStreamIds, isStreamId, streamIdTime } from './ids.js';
 import { DEFAULT_KEY_PREFIX, assertKeyPrefix, channelKey } from './keys.js';
@@ -137,6 +137,9 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
   const wakeKey = `${keyPrefix}wake:${randomUUID()}`;
   const follower = new Follower(reader, command, { blockMs, batch: readBatch, wakeKey });
   let closed = false;
+  // The head each recent readAfter saw, with its sequence number, so that a follow from that head
+  // (what the hub does) can tell a trimmed first entry from a normal one. Small and bounded.
+  const heads = new Map<string, { id: string; seq: number }>();
 
   function checkOpen(): void {
     if (closed) throw command.closedError();
@@ -185,6 +188,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       } catch (err) {
         throw command.unavailable('EVENTIDE_BACKEND_UNAVAILABLE', err);
       }
+      rememberHead(heads, channel, reply);
       return interpretRead(channel, after, valid, reply);
     },
 
@@ -201,7 +205,9 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
             'or the head from readAfter)',
         );
       }
-      return follower.add(channel, key, after, onEvent, onError);
+      const head = heads.get(channel);
+      const afterSeq = head !== undefined && head.id === after ? head.seq : undefined;
+      return follower.add(channel, key, after, afterSeq, onEvent, onError);
     },
 
     compareIds: compareStreamIds,
@@ -267,6 +273,19 @@ function interpretRead(
     events.push(entryToEvent(channel, entries[i][0], entries[i][1]));
   }
   return { events, complete, head };
+}
+
+function rememberHead(heads: Map<string, { id: string; seq: number }>, channel: string, reply: ReadReply): void {
+  heads.delete(channel);
+  if (reply.length === 0) {
+    heads.set(channel, { id: ZERO_ID, seq: 0 });
+  } else {
+    const seq = entrySeq(reply[4]);
+    // The head is the newest entry only when that entry is still there and carries its number.
+    if (seq === undefined || reply[4].length === 0) return;
+    heads.set(channel, { id: reply[0], seq });
+  }
+  if (heads.size > 1024) heads.delete(heads.keys().next().value as string);
 }
 
 /** The count or age Redis keeps at least: the history bound, but never below the follow window. */

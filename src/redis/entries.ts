@@ -5,6 +5,7 @@
 //   d  the data text            j  "1" when d is JSON of a non-string value, else "0"
 //   t  the event type, if any   r  the retry value, if any
 //   n  the channel's maxEvents  a  the channel's maxAgeMs   ("-1" when unbounded)
+//   s  the entry's sequence number in its stream (added by the append script)
 // The event's time is the milliseconds part of its id: Redis's own clock, the same for every
 // process. n and a travel with each entry so that every process reading the channel applies the
 // same history bounds, including to a channel nobody has published to for a while.
@@ -68,4 +69,15 @@ export function entryLimits(fields: readonly string[]): EntryLimits {
     else if (fields[i] === 'a') maxAgeMs = Number(fields[i + 1]);
   }
   return { maxEvents, maxAgeMs };
+}
+
+/** The sequence number recorded in an entry's fields, if any. */
+export function entrySeq(fields: readonly string[]): number | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 's') {
+      const seq = Number(fields[i + 1]);
+      return Number.isSafeInteger(seq) ? seq : undefined;
+    }
+  }
+  return undefined;
 }

@@ -11,13 +11,16 @@
 // race: a wake that lands before the XREAD reaches Redis makes that XREAD return immediately.
 import type { StoredEvent } from '../hub/backend.js';
 import type { Link } from './connection.js';
-import { entryToEvent } from './entries.js';
+import { EventideError } from '../errors.js';
+import { entrySeq, entryToEvent } from './entries.js';
 import { compareStreamIds } from './ids.js';
 
 interface Follow {
   readonly channel: string;
   readonly key: string;
   lastId: string;
+  /** Sequence number of the entry at lastId, when known: the next one must be exactly one more. */
+  lastSeq: number | undefined;
   readonly onEvent: (event: StoredEvent) => void;
   readonly onError: ((error: Error) => void) | undefined;
   active: boolean;
@@ -56,10 +59,13 @@ export class Follower {
     channel: string,
     key: string,
     after: string,
+    afterSeq: number | undefined,
     onEvent: (event: StoredEvent) => void,
     onError: ((error: Error) => void) | undefined,
   ): () => void {
-    const follow: Follow = { channel, key, lastId: after, onEvent, onError, active: true, reported: false };
+    const follow: Follow = {
+      channel, key, lastId: after, lastSeq: afterSeq, onEvent, onError, active: true, reported: false,
+    };
     let set = this.byKey.get(key);
     if (set === undefined) this.byKey.set(key, (set = new Set()));
     set.add(follow);
@@ -164,9 +170,15 @@ export class Follower {
       for (const [id, fields] of entries) {
         // Decoded once for all followers of the channel: the hub encodes it once from here.
         const event = entryToEvent(follows[0].channel, id, fields);
+        const seq = entrySeq(fields);
         for (const f of follows) {
           if (!f.active || compareStreamIds(id, f.lastId) <= 0) continue;
+          if (f.lastSeq !== undefined && seq !== undefined && seq !== f.lastSeq + 1) {
+            // Entries this follower never read were trimmed (it was cut off, or far behind).
+            f.onError?.(missed(f.channel, f.lastId, id, seq - f.lastSeq - 1));
+          }
           f.lastId = id;
+          f.lastSeq = seq;
           try {
             f.onEvent(event);
           } catch (err) {
@@ -191,6 +203,15 @@ export class Follower {
   private recovered(): void {
     for (const set of this.byKey.values()) for (const f of set) f.reported = false;
   }
+}
+
+function missed(channel: string, lastId: string, nextId: string, count: number): EventideError {
+  const how = count > 0 ? `${count} event(s)` : 'events (the stream was recreated)';
+  return new EventideError(
+    'EVENTIDE_EVENTS_MISSED',
+    `channel ${JSON.stringify(channel)}: ${how} after ${lastId} and before ${nextId} were trimmed from Redis ` +
+      'before this process could read them; raise followWindow / followGraceMs or check the connection',
+  );
 }
 
 function pause(ms: number): Promise<void> {

@@ -7,18 +7,31 @@
  * KEYS[1] the stream. ARGV[1] entries to keep at least ("-1": no count trim), ARGV[2] milliseconds
  * to keep at least ("-1": no age trim), ARGV[3..] the entry's field/value pairs. Returns the new id.
  *
+ * Each entry also gets `s`, its sequence number in the stream (the newest entry's plus one), so a
+ * reader can tell that entries it never read were trimmed: a jump in `s` is a gap.
+ *
  * XADD accepts one trim strategy per call, so the count bound rides on XADD (MAXLEN) and the age
  * bound follows as XTRIM MINID, computed from the new id's milliseconds (Redis's clock). Both trims
  * are approximate (`~`): Redis drops whole internal nodes only, so it never keeps fewer entries
  * than asked, and trimming stays O(1) amortized. Exact history bounds are applied when reading.
  */
 export const APPEND_SCRIPT = `
-local id
-if ARGV[1] == '-1' then
-  id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+local seq = 1
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] then
+  local f = last[1][2]
+  for i = 1, #f, 2 do
+    if f[i] == 's' then seq = tonumber(f[i + 1]) + 1 end
+  end
 end
+local args = { 'XADD', KEYS[1] }
+if ARGV[1] ~= '-1' then
+  args[#args + 1] = 'MAXLEN'; args[#args + 1] = '~'; args[#args + 1] = ARGV[1]
+end
+args[#args + 1] = '*'
+for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
+args[#args + 1] = 's'; args[#args + 1] = string.format('%.0f', seq)
+local id = redis.call(unpack(args))
 if ARGV[2] ~= '-1' then
   local ms = tonumber(string.match(id, '^(%d+)-'))
   local cutoff = ms - tonumber(ARGV[2])

@@ -269,6 +269,36 @@ describe('redis backend: against Redis', { skip }, () => {
     }
   });
 
+  it('reports events trimmed before a follower could read them (EVENTIDE_EVENTS_MISSED)', async () => {
+    const cut = `${name}-cut`;
+    const follower = redisBackend({ url: REDIS_URL, keyPrefix: prefix, connectionName: cut });
+    const publisher = redisBackend({ url: REDIS_URL, keyPrefix: prefix, followWindow: 1, followGraceMs: 1 });
+    try {
+      await Promise.all([follower.ready(), publisher.ready()]);
+      const limits = { maxEvents: 0, maxAgeMs: 0 };
+      const got: string[] = [];
+      const errors: Error[] = [];
+      const { head } = await follower.readAfter('cut', undefined);
+      follower.follow('cut', head, (e) => got.push(e.data), (err) => errors.push(err));
+      await publisher.append('cut', rec('before'), limits);
+      await waitFor('the first event', () => got.length === 1);
+      // Cut the follower's reader off, publish a burst that trimming removes at once, let it return.
+      const list = (await raw.client('LIST')) as string;
+      const readerId = /id=(\d+) .*name=(\S+)/.exec(list.split('\n').find((l) => l.includes(`name=${cut}:reader`))!)![1];
+      await raw.client('KILL', 'ID', readerId);
+      await Promise.all(Array.from({ length: 300 }, (_, i) => publisher.append('cut', rec(`burst${i}`), limits)));
+      await publisher.append('cut', rec('after'), limits);
+      await waitFor('the last event', () => got.at(-1) === 'after');
+      assert.ok(got.length < 302, `some of the burst was trimmed (${got.length} delivered)`);
+      const missed = errors.filter((err) => isEventideError(err, 'EVENTIDE_EVENTS_MISSED'));
+      assert.ok(missed.length >= 1, `errors: ${errors.map(String).join('; ')}`);
+      assert.ok(errors.every((err) => isEventideError(err, 'EVENTIDE_EVENTS_MISSED') || isEventideError(err, 'EVENTIDE_BACKEND_UNAVAILABLE')));
+      assert.match(missed[0].message, /trimmed from Redis/);
+    } finally {
+      await Promise.all([follower.close(), publisher.close()]);
+    }
+  });
+
   it('refuses to follow from a malformed id', () => {
     assert.throws(
       () => backend.follow('x', 'nope', () => {}),
