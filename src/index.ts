@@ -31,4 +31,19 @@ export { file } from './router/file.js';
 export type { FileResponse } from './router/file.js';
 export type { StreamOptions } from './connection/options.js';
 export { createApp } from './server/create-app.js';
+export { STREAM_ERROR_EVENT } from './connection/connection.js';
 export type { App, AppOptions, AppStats } from './server/create-app.js';
+export { Hub, GAP_EVENT_TYPE, ANCHOR_EVENT_TYPE, isAnchor, MemoryBackend, createMemoryBackend } from './hub/index.js';
+export type {
+  GapSignalData,
+  HubEvent,
+  HubHistoryOptions,
+  HubOptions,
+  SubscribeOptions,
+  MemoryBackendOptions,
+  EventRecord,
+  HistoryLimits,
+  HubBackend,
+  ReadResult,
+  StoredEvent,
+} from './hub/index.js';

@@ -10,4 +10,9 @@ export class PageController {
   index() {
     return file(page('index.html'));
   }
+
+  @Get('broadcast')
+  broadcast() {
+    return file(page('broadcast.html'));
+  }
 }

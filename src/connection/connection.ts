@@ -25,7 +25,7 @@ export interface ConnectionHooks {
 const HEARTBEAT = Buffer.from(':\n');
 /** Pull sources pause once this much is queued in a turn, so a fast producer yields to the flush. */
 const PULL_PAUSE_BYTES = 64 * 1024;
-/** The event name of the error event a failing stream ends with; EventSource's own is `error`. */
+/** The `type` of the one event a stream that fails after opening ends with (`eventide-error`); EventSource's own is `error`. */
 export const STREAM_ERROR_EVENT = 'eventide-error';
 
 /**

@@ -39,10 +39,10 @@ export async function compile(files: string[], outDir: string, rootDir: string, 
   }
 }
 
-/** Starts `node <script>` and resolves with the first http URL it prints. */
-export function startProcess(script: string, env: Record<string, string> = {}, cwd = repoRoot): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+/** Starts `node <script>` (or `node ...script` for an array) and resolves with the first http URL it prints. */
+export function startProcess(script: string | string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, Array.isArray(script) ? script : [script], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
