@@ -1,7 +1,8 @@
 // Real clients against a real server: an @Sse route returning hub.subscribe(...). The server
 // destroys every socket several times while publishing goes on; the `eventsource` npm client and
 // Chromium's native EventSource reconnect on their own with Last-Event-ID and must end with
-// exactly the published sequence: nothing missing, nothing twice, in order.
+// exactly the published sequence: nothing missing, nothing twice, in order. Each client also
+// holds a multi-channel stream, whose composite ids must resume both channels exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
@@ -29,6 +30,11 @@ test('eventsource (npm) and Chromium EventSource resume exactly after server-sid
     ticker(ctx: RequestContext) {
       return hub.subscribe('ticker', { lastEventId: ctx.lastEventId });
     }
+
+    @Sse('both')
+    both(ctx: RequestContext) {
+      return hub.subscribe(['ticker', 'alerts'], { lastEventId: ctx.lastEventId });
+    }
   }
 
   const app = createApp({ controllers: [new TickerController()], heartbeatMs: 15_000 });
@@ -40,6 +46,7 @@ test('eventsource (npm) and Chromium EventSource resume exactly after server-sid
   });
   const chromium = await launchChromium();
   let npm: NpmEventSource | undefined;
+  let npmMulti: NpmEventSource | undefined;
   try {
     // The npm client, in this process.
     const npmGot: { data: string; id: string }[] = [];
@@ -47,37 +54,51 @@ test('eventsource (npm) and Chromium EventSource resume exactly after server-sid
     npm = new NpmEventSource(`${app.url}/ticker`);
     npm.onopen = () => npmOpens++;
     npm.onmessage = (e) => npmGot.push({ data: e.data, id: e.lastEventId });
+    const npmBoth: string[] = [];
+    npmMulti = new NpmEventSource(`${app.url}/both`);
+    npmMulti.onmessage = (e) => npmBoth.push(e.data);
 
     // Chromium's own EventSource, on a page of the same origin.
     const page = await chromium.browser.newPage();
     await page.goto(`${app.url}/page`);
     await page.evaluate(() => {
-      const w = window as unknown as { got: { data: string; id: string }[]; opens: number };
+      const w = window as unknown as { got: { data: string; id: string }[]; both: string[]; opens: number; bothOpens: number };
       w.got = [];
+      w.both = [];
       w.opens = 0;
+      w.bothOpens = 0;
       const es = new EventSource('/ticker');
       es.onopen = () => w.opens++;
       es.onmessage = (e) => w.got.push({ data: e.data, id: e.lastEventId });
+      const multi = new EventSource('/both');
+      multi.onopen = () => w.bothOpens++;
+      multi.onmessage = (e) => w.both.push(e.data);
     });
     const browserState = () =>
       page.evaluate(() => {
-        const w = window as unknown as { got: { data: string; id: string }[]; opens: number };
-        return { got: w.got, opens: w.opens };
+        const w = window as unknown as { got: { data: string; id: string }[]; both: string[]; opens: number; bothOpens: number };
+        return { got: w.got, both: w.both, opens: w.opens, bothOpens: w.bothOpens };
       });
 
     await waitFor(() => npmOpens === 1, 'the npm client to connect', 10_000);
     const deadline = Date.now() + 10_000;
-    while ((await browserState()).opens < 1) {
+    await waitFor(() => hub.subscriptionCount === 4, 'four streams', 10_000);
+    while ((await browserState()).opens < 1 || (await browserState()).bothOpens < 1) {
       if (Date.now() > deadline) throw new Error('Chromium did not connect');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
 
     const published: { data: string; id: string }[] = [];
+    const alerts: string[] = [];
     let kills = 0;
     for (let i = 0; i < EVENTS; i++) {
       const data = `n${i}`;
       // retry: 50 makes both clients come back quickly after each destroy.
       published.push({ data, id: await hub.publish('ticker', { data, retry: 50 }) });
+      if (i % 3 === 0) {
+        alerts.push(`alert${i}`);
+        await hub.publish('alerts', { data: `alert${i}`, retry: 50 });
+      }
       if (KILL_AFTER.has(i)) {
         const open = [...sockets];
         for (const socket of open) socket.destroy();
@@ -105,13 +126,30 @@ test('eventsource (npm) and Chromium EventSource resume exactly after server-sid
       browser = await browserState();
     }
 
+    await waitFor(() => npmBoth.at(-1) === 'end', 'the end marker (npm, multi-channel)', 10_000);
+    while (browser.both.at(-1) !== 'end') {
+      if (Date.now() > browserDeadline) throw new Error('Chromium did not get the end marker on the multi-channel stream');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      browser = await browserState();
+    }
+
     assert.equal(kills, KILL_AFTER.size);
+    // Across channels only each channel's order is promised: compare channel by channel.
+    const tickerOf = (list: string[]) => list.filter((d) => !d.startsWith('alert'));
+    const alertsOf = (list: string[]) => list.filter((d) => d.startsWith('alert'));
+    const tickerData = [...published.map((p) => p.data), 'end'];
+    for (const [who, list] of [['npm', npmBoth], ['Chromium', browser.both]] as const) {
+      assert.deepEqual(tickerOf(list), tickerData, `${who} multi-channel stream: the ticker channel exactly`);
+      assert.deepEqual(alertsOf(list), alerts, `${who} multi-channel stream: the alerts channel exactly`);
+    }
+    assert.ok(browser.bothOpens > KILL_AFTER.size, `Chromium's multi-channel stream reconnected (${browser.bothOpens} opens)`);
     assert.deepEqual(npmGot.slice(0, -1), published, 'npm client: exactly the published sequence');
     assert.deepEqual(browser.got.slice(0, -1), published, 'Chromium: exactly the published sequence');
     assert.ok(npmOpens > KILL_AFTER.size, `the npm client reconnected after each destroy (${npmOpens} opens)`);
     assert.ok(browser.opens > KILL_AFTER.size, `Chromium reconnected after each destroy (${browser.opens} opens)`);
   } finally {
     npm?.close();
+    npmMulti?.close();
     await chromium.close();
     await app.close();
     await hub.close();
