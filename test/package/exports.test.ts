@@ -1,0 +1,23 @@
+// The public surface, entry point by entry point: a change here is a change of the API and must be
+// deliberate. Runs against the built package through its own name (self-reference), as users import it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+const expected: Record<string, string[]> = {
+  eventide: [
+    'ANCHOR_EVENT_TYPE', 'Body', 'Controller', 'Ctx', 'Delete', 'EventideError', 'GAP_EVENT_TYPE', 'Get', 'Head',
+    'Headers', 'Hub', 'LastEventId', 'MemoryBackend', 'Options', 'Param', 'Patch', 'Post', 'Put', 'Query', 'Req',
+    'Res', 'STREAM_ERROR_EVENT', 'Signal', 'Sse', 'createApp', 'createMemoryBackend', 'encodeComment', 'encodeEvent',
+    'file', 'httpError', 'isAnchor', 'isEventideError',
+  ],
+  'eventide/client': ['EventSource', 'events', 'fromEventSource'],
+  'eventide/protocol': ['createParser', 'encodeComment', 'encodeEvent'],
+  'eventide/redis': ['redisBackend'],
+};
+
+for (const [entry, names] of Object.entries(expected)) {
+  test(`${entry} exports exactly its public names`, async () => {
+    const mod = await import(entry);
+    assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
+  });
+}
