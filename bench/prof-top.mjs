@@ -22,6 +22,6 @@ for (let i = 0; i < prof.samples.length; i++) {
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const idle = (self.get('(idle)') ?? 0);
 console.log(`total ${(total / 1000).toFixed(0)} ms, busy ${((total - idle) / 1000).toFixed(0)} ms`);
-for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(nArg ?? 25))) {
+for (const [k, v] of [...self.entries()].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, Number(nArg ?? 25))) {
   console.log(`${((100 * v) / (total - idle)).toFixed(1).padStart(5)} %  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }

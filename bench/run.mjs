@@ -3,9 +3,10 @@
 // medians of several runs, a table on stdout and BENCHMARKS.md at the repository root.
 //
 //   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow,redis]
-//                      [--out FILE] [--no-ladder] [--prof server,...]
-// --prof writes a V8 CPU profile of each process of those servers to $TMPDIR/eventide-bench-profiles/,
-// to open in Chrome DevTools or summarise with `node bench/prof-top.mjs FILE`.
+//                      [--out FILE] [--no-ladder] [--prof server,...] [--server-node-args "--flag ..."]
+// --prof writes a V8 CPU profile of those servers over each measured phase (burst, steady, seed, slow;
+// not start-up and connection setup) to $TMPDIR/eventide-bench-profiles/, to open in Chrome DevTools
+// or summarise with `node bench/prof-top.mjs FILE`.
 import os from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,7 +32,7 @@ function parseArgs(argv) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--no-ladder') a.noLadder = true;
-    else if (['--runs', '--only', '--workload', '--out', '--prof'].includes(k)) a[k.slice(2)] = argv[++i];
+    else if (['--runs', '--only', '--workload', '--out', '--prof', '--server-node-args'].includes(k)) a[k.slice(2)] = argv[++i];
     else fail(`unknown argument ${k}`);
   }
   return a;
@@ -81,11 +82,16 @@ async function main() {
     servers = servers.filter((s) => want.includes(s.name));
   }
   for (const s of skipped) log(`skipped ${s}`);
+  if (args['server-node-args']) {
+    // e.g. --server-node-args "--no-turbo-inlining" to see true self times in a profile
+    const extra = args['server-node-args'].split(' ').filter(Boolean);
+    servers = servers.map((s) => ({ ...s, nodeArgs: [...(s.nodeArgs ?? []), ...extra] }));
+  }
   if (args.prof) {
     const dir = `${os.tmpdir()}/eventide-bench-profiles`;
     mkdirSync(dir, { recursive: true });
     const want = args.prof.split(',');
-    servers = servers.map((s) => (want.includes(s.name) ? { ...s, profiling: true, nodeArgs: [...(s.nodeArgs ?? []), "--cpu-prof", `--cpu-prof-dir=${dir}/${s.name}`] } : s));
+    servers = servers.map((s) => (want.includes(s.name) ? { ...s, profiling: true, profileDir: dir } : s));
     log(`CPU profiles of ${want.join(', ')} go to ${dir}`);
   }
 

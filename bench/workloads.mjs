@@ -34,8 +34,16 @@ async function withServer(spec, gen, fn) {
     // The clients reset their connections before the server dies: no side is left in TIME_WAIT, so
     // thousands of connections per phase do not exhaust the ephemeral ports over a long run.
     try { await gen.request('closeAll', {}, 30000); } catch { /* reported by the next phase */ }
-    await srv.kill({ graceful: Boolean(spec.profiling) });
+    await srv.kill();
   }
+}
+
+/** With --prof, a CPU profile of the server over the measured phase only. */
+async function profile(spec, srv, phase, what) {
+  if (!spec.profiling) return;
+  if (what === 'start') return srv.request('profileStart', {}, 10000).catch(() => {});
+  const file = `${spec.profileDir}/${spec.name}-${phase}-${Date.now()}.cpuprofile`;
+  await srv.request('profileStop', { file }, 30000).catch(() => {});
 }
 
 /** Opens `n` connections and waits until the server itself counts them as subscribers. */
@@ -65,6 +73,7 @@ async function burstOnce(spec, gen, n, cfg) {
     await gen.request('reset');
     const target = n * cfg.events;
     let pub;
+    await profile(spec, srv, `burst${n}`, 'start');
     try {
       pub = await srv.request('burst', { count: cfg.events, size: PAYLOAD }, cfg.deadlineMs);
     } catch (err) {
@@ -73,6 +82,7 @@ async function burstOnce(spec, gen, n, cfg) {
     // One deadline for publishing and delivering together.
     const left = Math.max(1000, cfg.deadlineMs - (pub.t1 - pub.t0) / 1000);
     const r = await gen.request('expect', { target, deadlineMs: left }, left + 10000);
+    await profile(spec, srv, `burst${n}`, 'stop');
     let rss = NaN;
     try { rss = (await srv.request('stats', {}, 10000)).rss; } catch { /* reported as NaN */ }
     if (!r.done) {
@@ -124,7 +134,9 @@ export const WORKLOADS = {
             const delivered = pct(r.total, target);
             return { ok: r.done && lat.p99 < 1000, p50: lat.p50, p99: lat.p99, max: lat.max, cpuPct, delivered, published };
           };
+          await profile(spec, srv, 'steady', 'start');
           const main = await phase(cfg.rate, cfg.windowMs);
+          await profile(spec, srv, 'steady', 'stop');
           if (main.delivered < 100) main.note = `${main.delivered.toFixed(1)} % delivered within ${cfg.graceMs} ms of the last publish`;
           const res = { steady: main };
           if (ladder) {
@@ -161,9 +173,11 @@ export const WORKLOADS = {
           if (note) return { seed: { cpuPct: NaN, rssMB: NaN, note } };
           await sleep(cfg.warmMs); // every per-connection interval has started ticking
           await gen.request('reset');
+          await profile(spec, srv, 'seed', 'start');
           const s0 = await srv.request('stats');
           await sleep(cfg.windowMs);
           const s1 = await srv.request('stats', {}, 10000);
+          await profile(spec, srv, 'seed', 'stop');
           const k = await gen.request('counts');
           const expected = (n * (s1.t - s0.t)) / 1e6;
           return {
@@ -227,6 +241,7 @@ export const WORKLOADS = {
             await gen.request('reset');
             const s0 = await srv.request('stats');
             await srv.request('sampleStart', { ms: 20 });
+            await profile(spec, srv, withSlow ? 'slow-with' : 'slow-without', 'start');
             const target = n * cfg.events;
             let pub;
             try {
@@ -235,6 +250,7 @@ export const WORKLOADS = {
               return { dps: NaN, note: `publish did not return: ${err.message}` };
             }
             const r = await gen.request('expect', { target, deadlineMs: cfg.deadlineMs }, cfg.deadlineMs + 10000);
+            await profile(spec, srv, withSlow ? 'slow-with' : 'slow-without', 'stop');
             const { maxRss } = await srv.request('sampleStop', {}, 10000);
             await sleep(200);
             const s1 = await srv.request('stats', {}, 10000);
@@ -335,7 +351,7 @@ WORKLOADS.redis = {
         out[`redis${n}`] = { dps: NaN, rssMB: NaN, note: err.message };
       } finally {
         try { await gen.request('closeAll', {}, 30000); } catch { /* next phase reports */ }
-        await Promise.all(procs.map((p) => p.kill({ graceful: Boolean(spec.profiling) })));
+        await Promise.all(procs.map((p) => p.kill()));
         await redisCleanup(prefix);
       }
     }

@@ -1,5 +1,8 @@
 // The control channel every benchmark server shares: the orchestrator sends IPC requests, the
 // server publishes inside its own process, and reports memory and CPU on demand.
+import { writeFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
+import { Session } from 'node:inspector';
 import { nowUs } from '../lib/clock.mjs';
 
 const pads = new Map();
@@ -37,6 +40,7 @@ export async function runServer(impl) {
       };
 
   let steady = null;
+  let profiler = null;
   let sampler = null;
   const handlers = {
     async stats() {
@@ -51,6 +55,28 @@ export async function runServer(impl) {
       // A clean exit, so that --cpu-prof can write its profile.
       setImmediate(() => process.exit(0));
       return {};
+    },
+    async profileStart() {
+      // Profiles only the measured phase (not process start and connection setup).
+      profiler = new Session();
+      profiler.connect();
+      const post = (m, p) => new Promise((res, rej) => profiler.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+      profiler.postAsync = post;
+      return {};
+    },
+    async profileStop({ file }) {
+      if (!profiler) return {};
+      const { profile } = await profiler.postAsync('Profiler.stop');
+      profiler.disconnect();
+      profiler = null;
+      writeFileSync(file, JSON.stringify(profile));
+      return { file };
+    },
+    async heapSnapshot({ file }) {
+      return { file: writeHeapSnapshot(file) };
     },
     async gc() {
       if (typeof globalThis.gc === 'function') { globalThis.gc(); globalThis.gc(); }
