@@ -203,7 +203,7 @@ ${[...m.skipped.map((s) => `- Not measured: ${s}.`), ...m.notes.map((n) => `- ${
 
 ## Versions and machine
 
-- Node.js ${m.node}; ${Object.entries(m.versions).map(([k, v]) => `${k}: ${v}`).join('; ')}.
+- eventide at commit ${m.commit}. Node.js ${m.node}; ${Object.entries(m.versions).map(([k, v]) => `${k}: ${v}`).join('; ')}.
 - ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memGB.toFixed(1)} GB memory, ${m.machine.kernel}; file-descriptor limit in the children: ${m.fdLimit}.
 - Load average before / after: ${m.load.before.map((x) => x.toFixed(2)).join(' ')} / ${m.load.after.map((x) => x.toFixed(2)).join(' ')}.
   The two cores were shared with other work (tests of other parts of the project) during the run, so

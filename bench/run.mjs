@@ -8,7 +8,8 @@
 // not start-up and connection setup) to $TMPDIR/eventide-bench-profiles/, to open in Chrome DevTools
 // or summarise with `node bench/prof-top.mjs FILE`.
 import os from 'node:os';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, cpSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { startChild } from './lib/child.mjs';
@@ -43,18 +44,38 @@ function fail(msg) {
 }
 const log = (msg) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
+// The eventide servers import a copy of dist/ taken at start, so that a rebuild during a long run
+// (other work goes on in the same tree) cannot mix two versions in one report.
+const cacheDir = `${root}node_modules/.cache/eventide-bench`;
+let distSnapshot = null;
+function snapshotDist() {
+  if (distSnapshot) return distSnapshot;
+  distSnapshot = `${cacheDir}/dist-${process.pid}`;
+  rmSync(distSnapshot, { recursive: true, force: true });
+  cpSync(`${root}dist`, distSnapshot, { recursive: true });
+  return distSnapshot;
+}
+function gitDescribe() {
+  try {
+    const head = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    return `${head}${dirty ? ' (with uncommitted changes in src/)' : ''}`;
+  } catch {
+    return '?';
+  }
+}
+
 async function compileEventide(spec) {
   const ts = createRequire(import.meta.url)('typescript');
   const src = readFileSync(spec.source, 'utf8');
   const js = ts.transpileModule(src, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, useDefineForClassFields: true },
   }).outputText
-    .replace(/'\.\.\/\.\.\/dist\/([^']+)'/g, (_, f) => `'${pathToFileURL(`${root}dist/${f}`).href}'`)
+    .replace(/'\.\.\/\.\.\/dist\/([^']+)'/g, (_, f) => `'${pathToFileURL(`${snapshotDist()}/${f}`).href}'`)
     .replaceAll("'./harness.mjs'", `'${pathToFileURL(fileURLToPath(new URL('./servers/harness.mjs', import.meta.url))).href}'`);
   // Under node_modules so that bare imports (rxjs) resolve from the repository's node_modules.
-  const dir = `${root}node_modules/.cache/eventide-bench`;
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/${spec.name}.mjs`;
+  mkdirSync(cacheDir, { recursive: true });
+  const file = `${cacheDir}/${spec.name}-${process.pid}.mjs`;
   writeFileSync(file, js);
   return { ...spec, script: file };
 }
@@ -131,11 +152,14 @@ async function main() {
     }
   } finally {
     await gen.kill();
+    if (distSnapshot) rmSync(distSnapshot, { recursive: true, force: true });
+    for (const s of servers) if (s.source) rmSync(s.script, { force: true });
   }
 
   const meta = {
     mode, runs, started, finished: new Date(), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
     node: process.version,
+    commit: gitDescribe(),
     machine: { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, memGB: os.totalmem() / 2 ** 30, kernel: `${os.type()} ${os.release()}` },
     load: { before: load0, after: os.loadavg() },
     fdLimit,

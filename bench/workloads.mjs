@@ -17,9 +17,9 @@ export const SIZES = {
   },
   quick: {
     burst: { clients: [200], events: 50, deadlineMs: 10000 },
-    steady: { clients: 200, rate: 5, windowMs: 800, sampleEvery: 10, ladder: [5, 100], ladderWindowMs: 600, graceMs: 500 },
-    seed: { clients: 200, windowMs: 1000, warmMs: 1000 },
-    idle: { clients: 500 },
+    steady: { clients: 200, rate: 5, windowMs: 800, sampleEvery: 10, ladder: [5, 50], ladderWindowMs: 400, graceMs: 300 },
+    seed: { clients: 200, windowMs: 1200, warmMs: 0 },
+    idle: { clients: 300 },
     slow: { readers: 20, events: 200, size: 4096, batch: 50, deadlineMs: 10000 },
     redis: { clients: [300], events: 50, processes: 3, deadlineMs: 10000 },
   },
