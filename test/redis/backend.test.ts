@@ -299,6 +299,20 @@ describe('redis backend: against Redis', { skip }, () => {
     }
   });
 
+  it('takes its settings from an existing ioredis client, which it never uses or closes', async () => {
+    const mine = new Redis(REDIS_URL, { connectionName: `${name}-user` });
+    const viaClient = redisBackend({ client: mine, keyPrefix: prefix, connectionName: `${name}-dup` });
+    try {
+      await viaClient.ready();
+      const stored = await viaClient.append('via-client', rec('x'), LIMITS);
+      assert.deepEqual((await backend.readAfter('via-client', backend.zeroId)).events, [stored]);
+    } finally {
+      await viaClient.close();
+    }
+    assert.equal(await mine.ping(), 'PONG', 'the user\'s client is still open');
+    mine.disconnect();
+  });
+
   it('refuses to follow from a malformed id', () => {
     assert.throws(
       () => backend.follow('x', 'nope', () => {}),

@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { Hub, type HubEvent } from '../../src/hub/index.js';
 import { redisBackend, type RedisBackend } from '../../src/redis/index.js';
 import type { StoredEvent } from '../../src/hub/backend.js';
 import { isEventideError } from '../../src/errors.js';
@@ -37,6 +38,19 @@ describe('redis backend: Redis restarts', { skip }, () => {
     const got: StoredEvent[] = [];
     const errors: Error[] = [];
     const stop = subscriber.follow('news', subscriber.zeroId, (e) => got.push(e), (err) => errors.push(err));
+    // A hub subscriber in a third "process": it must stay open through the outage and miss nothing.
+    const hubErrors: Error[] = [];
+    const hub = new Hub({
+      backend: redisBackend({ url: redis.url, keyPrefix: 'restart:', connectTimeoutMs: 3000 }),
+      onError: (err) => hubErrors.push(err),
+    });
+    const hubGot: HubEvent[] = [];
+    let hubEnded = false;
+    const hubSub = hub.subscribe('news', { lastEventId: subscriber.zeroId }).subscribe({
+      next: (e) => hubGot.push(e),
+      error: () => (hubEnded = true),
+      complete: () => (hubEnded = true),
+    });
     const acknowledged: StoredEvent[] = [];
     try {
       for (let i = 0; i < 20; i++) acknowledged.push(await publisher.append('news', { data: `a${i}`, json: false }, LIMITS));
@@ -78,8 +92,19 @@ describe('redis backend: Redis restarts', { skip }, () => {
       assert.equal(read.complete, true);
       assert.deepEqual(read.events.map((e) => e.data), acknowledged.map((e) => e.data), 'history survived the restart');
       assert.ok(read.events.every((e) => !failed.includes(e.data)), 'no failed publish was stored');
+
+      await waitFor('the hub subscriber to resume', () => hubGot.filter((e) => e.channel !== undefined).length >= 30, 15_000);
+      assert.equal(hubEnded, false, 'the hub subscription stayed open');
+      assert.deepEqual(
+        hubGot.filter((e) => e.channel !== undefined).map((e) => e.data),
+        acknowledged.map((e) => e.data),
+        'the hub subscriber got exactly the acknowledged events',
+      );
+      assert.ok(hubErrors.length >= 1, 'the hub heard of the outage');
     } finally {
       stop();
+      hubSub.unsubscribe();
+      await hub.close();
     }
   });
 });
