@@ -6,6 +6,7 @@ import { PreparedEvent } from './prepared.js';
 /** Receives every event the feed delivers, in channel order. */
 export type FeedListener = (event: PreparedEvent) => void;
 
+/** The live feed of one channel in this process, with its cache of prepared events. Internal. */
 export class ChannelFeed {
   readonly channel: string;
   /** Resolves once the backend follow is registered; rejects if the backend could not be reached. */

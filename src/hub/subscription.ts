@@ -16,6 +16,7 @@ export interface SubscriptionHost {
   releaseFeed(feed: ChannelFeed): void;
 }
 
+/** One subscriber's stream: its channels, cursors and the replay-to-live handoff. Internal. */
 export class HubSubscription {
   readonly #host: SubscriptionHost;
   readonly #channels: readonly string[];
