@@ -10,6 +10,11 @@ import type { HeartbeatScheduler } from './heartbeat.js';
 import type { StreamOptions } from './options.js';
 import { publicError, respondError } from './respond-error.js';
 
+/** Aborts a request's signal; the signal itself may be made lazily (see LazyAbort). */
+export interface Aborter {
+  abort(reason: unknown): void;
+}
+
 /** Why a stream ended. */
 export type CloseReason = 'complete' | 'error' | 'client' | 'slow-client' | 'server' | 'no-content';
 
@@ -44,10 +49,13 @@ export class SseConnection implements Flushable, SourceSink {
   readonly res: ServerResponse;
   readonly #options: Required<StreamOptions>;
   readonly #hooks: ConnectionHooks;
-  readonly #abort: AbortController;
+  readonly #abort: Aborter;
   #source: StreamSource | undefined;
   #frames: Uint8Array[] = [];
   #queuedBytes = 0;
+  // The socket's buffered bytes as of the last flush: reading res.writableLength walks getters, too
+  // slow to do per event; between flushes the buffer only shrinks, so this errs on the safe side.
+  #socketBuffered = 0;
   #committed = false;
   #closed = false;
   #ending = false;
@@ -59,7 +67,7 @@ export class SseConnection implements Flushable, SourceSink {
   constructor(
     req: IncomingMessage,
     res: ServerResponse,
-    abort: AbortController,
+    abort: Aborter,
     options: Required<StreamOptions>,
     hooks: ConnectionHooks,
   ) {
@@ -69,7 +77,10 @@ export class SseConnection implements Flushable, SourceSink {
     this.#options = options;
     this.#hooks = hooks;
     res.once('close', () => this.#teardown('client'));
-    res.on('drain', () => this.#wake());
+    res.on('drain', () => {
+      this.#socketBuffered = 0;
+      this.#wake();
+    });
   }
 
   /** True once the status line and headers are on the wire. */
@@ -159,7 +170,7 @@ export class SseConnection implements Flushable, SourceSink {
     const frames = this.#frames;
     if (
       frames.length >= this.#options.maxQueuedEvents ||
-      this.#queuedBytes + frame.length + this.res.writableLength > this.#options.maxBufferedBytes
+      this.#queuedBytes + frame.length + this.#socketBuffered > this.#options.maxBufferedBytes
     ) {
       this.#slowClient();
       return;
@@ -180,6 +191,7 @@ export class SseConnection implements Flushable, SourceSink {
       this.#frames = [];
       this.#queuedBytes = 0;
       this.res.write(chunk);
+      this.#socketBuffered = this.res.writableLength;
     }
     if (this.#ending) {
       this.#ending = false;

@@ -45,3 +45,19 @@ export interface RequestContext {
   /** Sets a response header; possible until the stream opens. */
   setHeader(name: string, value: string | number | readonly string[]): this;
 }
+
+/** The request target split once: path for routing; URL and query parsed only when asked for. */
+export function pathOf(rawUrl: string): string | undefined {
+  // Origin-form targets without dot segments (nearly all) need no URL parser; others get one.
+  if (rawUrl.startsWith('/') && !rawUrl.includes('/.') && !rawUrl.startsWith('//')) {
+    const q = rawUrl.indexOf('?');
+    const h = rawUrl.indexOf('#');
+    const end = q === -1 ? (h === -1 ? rawUrl.length : h) : h === -1 ? q : Math.min(q, h);
+    return rawUrl.slice(0, end);
+  }
+  try {
+    return new URL(rawUrl, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,13 +1,14 @@
 // Turns controllers into a route table and serves requests: context, parameters, handler call,
 // then either an ordinary response or an SSE stream handed to the connection layer.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamOptions } from '../connection/options.js';
 import { respondError } from '../connection/respond-error.js';
-import type { SseConnection } from '../connection/connection.js';
+import type { Aborter, SseConnection } from '../connection/connection.js';
 import { EventideError, httpError } from '../errors.js';
 import { toSource } from '../sources/index.js';
 import { readBody } from './body.js';
-import type { RequestContext } from './context.js';
+import { pathOf, type RequestContext } from './context.js';
+import { LazyAbort } from './lazy-abort.js';
 import { readControllerMeta, type ParamSpec, type RouteMeta } from './metadata.js';
 import { respondValue } from './respond.js';
 import { joinPath, RouteTable } from './routes.js';
@@ -17,7 +18,7 @@ export interface StreamHost {
   /** Refuses a new stream when a limit is reached: returns the error to answer with, if any. */
   admit(req: IncomingMessage): EventideError | undefined;
   /** Opens a stream for a request whose handler produced a source. */
-  open(req: IncomingMessage, res: ServerResponse, abort: AbortController, options: StreamOptions | undefined): SseConnection;
+  open(req: IncomingMessage, res: ServerResponse, abort: Aborter, options: StreamOptions | undefined): SseConnection;
   /** Hears of errors the application should know about. */
   onError(err: unknown, req: IncomingMessage): void;
   /** Most bytes of a request body. */
@@ -113,41 +114,67 @@ function argumentsFor(specs: ParamSpec[] | undefined, ctx: RequestContext): unkn
   return args;
 }
 
-function createContext(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  params: Record<string, string>,
-  body: unknown,
-  signal: AbortSignal,
-): RequestContext {
-  const query = firstValues(url.searchParams);
-  const ctx: RequestContext = {
-    method: req.method ?? 'GET',
-    url,
-    params,
-    query,
-    headers: req.headers,
-    body,
-    lastEventId: headerValue(req.headers['last-event-id']) ?? url.searchParams.get('lastEventId') ?? undefined,
-    signal,
-    req,
-    res,
-    status(code: number) {
-      if (!Number.isInteger(code) || code < 100 || code > 599) {
-        throw new EventideError('EVENTIDE_INVALID_OPTION', `status(code) takes an HTTP status from 100 to 599, got ${String(code)}`);
-      }
-      if (res.headersSent) throw new EventideError('EVENTIDE_INVALID_OPTION', 'status() after the response started has no effect; set it before the stream opens');
-      res.statusCode = code;
-      return ctx;
-    },
-    setHeader(name: string, value: string | number | readonly string[]) {
-      if (res.headersSent) throw new EventideError('EVENTIDE_INVALID_OPTION', 'setHeader() after the response started has no effect; set it before the stream opens');
-      res.setHeader(name, value);
-      return ctx;
-    },
-  };
-  return ctx;
+function invalidState(message: string): EventideError {
+  return new EventideError('EVENTIDE_INVALID_OPTION', message);
+}
+
+/** The request context; URL, query and signal are made on first use (streams rarely need all). */
+class HttpRequestContext implements RequestContext {
+  readonly method: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly #abort: LazyAbort;
+  #url: URL | undefined;
+  #query: Record<string, string> | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, params: Record<string, string>, body: unknown, abort: LazyAbort) {
+    this.method = req.method ?? 'GET';
+    this.req = req;
+    this.res = res;
+    this.params = params;
+    this.body = body;
+    this.#abort = abort;
+  }
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.req.url ?? '/', 'http://localhost'));
+  }
+
+  get query(): Readonly<Record<string, string>> {
+    return (this.#query ??= firstValues(this.url.searchParams));
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  get lastEventId(): string | undefined {
+    const header = headerValue(this.req.headers['last-event-id']);
+    if (header !== undefined) return header;
+    // Only parse the URL when there is a query at all.
+    return this.req.url?.includes('?') ? (this.url.searchParams.get('lastEventId') ?? undefined) : undefined;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  status(code: number): this {
+    if (!Number.isInteger(code) || code < 100 || code > 599) {
+      throw invalidState(`status(code) takes an HTTP status from 100 to 599, got ${String(code)}`);
+    }
+    if (this.res.headersSent) throw invalidState('status() after the response started has no effect; set it before the stream opens');
+    this.res.statusCode = code;
+    return this;
+  }
+
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    if (this.res.headersSent) throw invalidState('setHeader() after the response started has no effect; set it before the stream opens');
+    this.res.setHeader(name, value);
+    return this;
+  }
 }
 
 /** Serves one request against the route table. Never throws; every failure becomes a response. */
@@ -157,27 +184,21 @@ export async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!abort.signal.aborted) abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away'));
-  };
+  const abort = new LazyAbort();
+  const onClose = () => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away'));
   res.once('close', onClose);
   try {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      throw httpError(400, 'the request URL is malformed');
-    }
+    const pathname = pathOf(req.url ?? '/');
+    if (pathname === undefined) throw httpError(400, 'the request URL is malformed');
     const method = (req.method ?? 'GET').toUpperCase();
-    const { match, allowed } = table.match(method, url.pathname);
+    const { match, allowed } = table.match(method, pathname);
     if (!match) {
       if (allowed.length > 0) {
-        const err = httpError(405, `${method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`);
+        const err = httpError(405, `${method} is not allowed on ${pathname}; use ${allowed.join(' or ')}`);
         respondError(res, err, { Allow: allowed.join(', ') });
         return;
       }
-      throw httpError(404, `no route for ${method} ${url.pathname}`);
+      throw httpError(404, `no route for ${method} ${pathname}`);
     }
     const route = match.target;
     if (route.meta.sse) {
@@ -188,7 +209,7 @@ export async function handleRequest(
       }
     }
     const body = await readBody(req, host.bodyLimit);
-    const ctx = createContext(req, res, url, match.params, body, abort.signal);
+    const ctx = new HttpRequestContext(req, res, match.params, body, abort);
     const result = await route.handler.apply(route.instance, argumentsFor(route.params, ctx));
     if (!route.meta.sse) {
       if (!res.headersSent && !res.writableEnded) await respondValue(res, result, method === 'HEAD');
@@ -200,7 +221,7 @@ export async function handleRequest(
       return;
     }
     const source = toSource(result);
-    if (abort.signal.aborted) {
+    if (abort.aborted) {
       // The client left while the handler ran: nothing to stream to.
       source.stop();
       return;
