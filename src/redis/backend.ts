@@ -139,7 +139,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       closed = true;
       follower.close();
       if (command.ready) await command.redis.del(wakeKey).catch(() => undefined);
-      await Promise.all([reader.close(), command.close()]);
+      await Promise.all([reader.close(false), command.close(true)]);
     },
   };
 }

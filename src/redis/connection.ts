@@ -119,11 +119,14 @@ export class Link {
     return new EventideError('EVENTIDE_CLOSED', 'the Redis backend was closed; create a new one');
   }
 
-  /** Ends the connection: gracefully (pending replies arrive) when it is up, at once otherwise. */
-  async close(): Promise<void> {
+  /**
+   * Ends the connection: gracefully (pending replies arrive first) when `graceful` and it is up,
+   * at once otherwise. The blocking reader closes at once: QUIT would wait behind its XREAD.
+   */
+  async close(graceful: boolean): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ready) {
+    if (graceful && this.ready) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.redis.quit().catch(() => undefined),

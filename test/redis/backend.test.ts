@@ -320,6 +320,20 @@ describe('redis backend: against Redis', { skip }, () => {
     );
   });
 
+  it('closes promptly while its reader is blocked, and stops delivering', async () => {
+    const closing = redisBackend({ url: REDIS_URL, keyPrefix: prefix, blockMs: 30_000 });
+    await closing.ready();
+    const got: string[] = [];
+    closing.follow('prompt', (await closing.readAfter('prompt', undefined)).head, (e) => got.push(e.data));
+    await backend.append('prompt', rec('one'), LIMITS);
+    await waitFor('the first event', () => got.length === 1);
+    const started = Date.now();
+    await closing.close();
+    assert.ok(Date.now() - started < 1000, `closed in ${Date.now() - started} ms`);
+    await backend.append('prompt', rec('two'), LIMITS);
+    assert.deepEqual(got, ['one']);
+  });
+
   it('after close, rejects appends and reports follows as closed', async () => {
     const closing = redisBackend({ url: REDIS_URL, keyPrefix: prefix });
     await closing.ready();
