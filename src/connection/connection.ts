@@ -136,6 +136,10 @@ export class SseConnection implements Flushable, SourceSink {
     this.#enqueue(frame);
   }
 
+  frame(bytes: Uint8Array): void {
+    if (!this.#closed) this.#enqueue(bytes);
+  }
+
   error(err: unknown): void {
     if (this.#closed) return;
     this.#hooks.onError(err);

@@ -4,7 +4,10 @@ import { fromObservable, isObservableLike } from './observable.js';
 import { fromAsyncIterable, fromReadableStream, isAsyncIterable, isReadableStream } from './pull.js';
 import type { StreamSource } from './types.js';
 
-export type { SourceSink, StreamSource } from './types.js';
+import { FRAME_SOURCE, type FrameSourceProvider } from './types.js';
+
+export { FRAME_SOURCE } from './types.js';
+export type { FrameSourceProvider, SourceSink, StreamSource } from './types.js';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -18,6 +21,9 @@ function describe(value: unknown): string {
  * anything that is not an Observable, an AsyncIterable or a ReadableStream.
  */
 export function toSource(value: unknown): StreamSource {
+  if (typeof value === 'object' && value !== null && typeof (value as Partial<FrameSourceProvider>)[FRAME_SOURCE] === 'function') {
+    return (value as FrameSourceProvider)[FRAME_SOURCE]();
+  }
   if (isReadableStream(value)) return fromReadableStream(value);
   if (isObservableLike(value)) return fromObservable(value);
   if (isAsyncIterable(value)) return fromAsyncIterable(value);

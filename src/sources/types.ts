@@ -2,6 +2,11 @@
 export interface SourceSink {
   /** One value from the source (an event, or a value to send as `{ data: value }`). */
   next(value: unknown): void;
+  /**
+   * Already encoded wire bytes: one or more whole events. The fast path of sources that encode
+   * for many connections at once (the hub's live fan-out); the bytes are shared, never modified.
+   */
+  frame(bytes: Uint8Array): void;
   /** The source failed; nothing more will come. */
   error(err: unknown): void;
   /** The source ended; nothing more will come. */
@@ -19,4 +24,17 @@ export interface StreamSource {
   start(sink: SourceSink): void;
   /** Tears the source down: unsubscribe, `return()` or `cancel()`. Safe to call more than once. */
   stop(): void;
+}
+
+/**
+ * The key of an internal fast path: an object (e.g. a hub subscription Observable) with a method
+ * under this symbol makes its own StreamSource, which may write encoded frames straight to the
+ * connection instead of going through per-event Observable plumbing. Operators applied by the user
+ * return ordinary Observables, which take the ordinary path.
+ */
+export const FRAME_SOURCE: unique symbol = Symbol.for('eventide.frame-source');
+
+/** An object offering the fast path. */
+export interface FrameSourceProvider {
+  [FRAME_SOURCE](): StreamSource;
 }
