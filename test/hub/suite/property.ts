@@ -166,7 +166,8 @@ export function property(t: HubTestContext): void {
           await dispose();
         }
       }),
-      { numRuns: Math.max(5, Math.round(runs * t.scale)) },
+      // At least 20 runs even when scaled down: the short-history property must meet gaps.
+      { numRuns: Math.max(20, Math.round(runs * t.scale)) },
     );
 
   describe('random interleavings', () => {
