@@ -173,10 +173,12 @@ export class Follower {
         const seq = entrySeq(fields);
         for (const f of follows) {
           if (!f.active || compareStreamIds(id, f.lastId) <= 0) continue;
-          if (f.lastSeq !== undefined && seq !== undefined && seq !== f.lastSeq + 1) {
+          if (f.lastSeq !== undefined && seq !== undefined && seq > f.lastSeq + 1) {
             // Entries this follower never read were trimmed (it was cut off, or far behind).
             f.onError?.(missed(f.channel, f.lastId, id, seq - f.lastSeq - 1));
           }
+          // A smaller number means the stream was created anew: it expired after a quiet spell
+          // longer than the channel's history (nothing to miss), or Redis lost it.
           f.lastId = id;
           f.lastSeq = seq;
           try {
@@ -206,10 +208,9 @@ export class Follower {
 }
 
 function missed(channel: string, lastId: string, nextId: string, count: number): EventideError {
-  const how = count > 0 ? `${count} event(s)` : 'events (the stream was recreated)';
   return new EventideError(
     'EVENTIDE_EVENTS_MISSED',
-    `channel ${JSON.stringify(channel)}: ${how} after ${lastId} and before ${nextId} were trimmed from Redis ` +
+    `channel ${JSON.stringify(channel)}: ${count} event(s) after ${lastId} and before ${nextId} were trimmed from Redis ` +
       'before this process could read them; raise followWindow / followGraceMs or check the connection',
   );
 }

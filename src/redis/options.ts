@@ -43,7 +43,10 @@ export interface RedisBackendOptions {
    * Default: 1000.
    */
   followWindow?: number | undefined;
-  /** Like `followWindow`, in age: milliseconds entries stay at least. Default: 60000. */
+  /**
+   * Like `followWindow`, in age: milliseconds entries stay at least. A channel's key expires when
+   * nothing was published to it for `max(maxAgeMs, followGraceMs)`. Default: 60000.
+   */
   followGraceMs?: number | undefined;
 }
 

@@ -7,6 +7,9 @@
  * KEYS[1] the stream. ARGV[1] entries to keep at least ("-1": no count trim), ARGV[2] milliseconds
  * to keep at least ("-1": no age trim), ARGV[3..] the entry's field/value pairs. Returns the new id.
  *
+ * With an age bound, the key expires that long after the last append: by then every entry is past
+ * the bound, so an idle channel costs Redis nothing, however many channels come and go.
+ *
  * Each entry also gets `s`, its sequence number in the stream (the newest entry's plus one), so a
  * reader can tell that entries it never read were trimmed: a jump in `s` is a gap.
  *
@@ -38,6 +41,7 @@ if ARGV[2] ~= '-1' then
   if cutoff > 0 then
     redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%.0f', cutoff))
   end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return id
 `;
