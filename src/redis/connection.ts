@@ -51,6 +51,7 @@ export class Link {
     });
   }
 
+  /** True while the connection can take commands. */
   get ready(): boolean {
     return this.redis.status === 'ready';
   }
@@ -115,6 +116,7 @@ export class Link {
     );
   }
 
+  /** The error of an operation on a closed backend. */
   closedError(): EventideError {
     return new EventideError('EVENTIDE_CLOSED', 'the Redis backend was closed; create a new one');
   }
@@ -158,6 +160,8 @@ export function openLinks(settings: ConnectionSettings): { command: Link; reader
     // A blocking read answers within blockMs; this catches a connection that silently died.
     blockingTimeout: settings.blockMs + settings.commandTimeoutMs,
     blockingTimeoutGrace: settings.commandTimeoutMs,
+    // The command timeout would cut blocking reads longer than it short: blockingTimeout covers them.
+    commandTimeout: undefined,
     connectionName: `${settings.connectionName}:reader`,
   };
   let base: Redis;

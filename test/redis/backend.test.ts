@@ -236,10 +236,12 @@ describe('redis backend: against Redis', { skip }, () => {
   });
 
   it('starts a new follow at once, without waiting for the pending block to end', async () => {
-    const slow = redisBackend({ url: REDIS_URL, keyPrefix: prefix, blockMs: 20_000 });
+    // A block longer than the command timeout must not be cut short as a failure either.
+    const slow = redisBackend({ url: REDIS_URL, keyPrefix: prefix, blockMs: 3000, commandTimeoutMs: 1000 });
+    const errors: Error[] = [];
     try {
       await slow.ready();
-      const stopFirst = slow.follow('wake-a', slow.zeroId, () => {});
+      const stopFirst = slow.follow('wake-a', slow.zeroId, () => {}, (err) => errors.push(err));
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the reader block on wake-a
       const got: StoredEvent[] = [];
       const head = (await slow.readAfter('wake-b', undefined)).head;
@@ -248,6 +250,9 @@ describe('redis backend: against Redis', { skip }, () => {
       await slow.append('wake-b', rec('hi'), LIMITS);
       await waitFor('delivery on the new channel', () => got.length === 1, 5000);
       assert.ok(Date.now() - started < 2000, `delivered after ${Date.now() - started} ms`);
+      // Absence of errors can only be watched for a while: one whole block (3 s) with nothing to read.
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      assert.deepEqual(errors, []);
       stop();
       stopFirst();
     } finally {
