@@ -4,7 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { Controller, Sse, createApp, type App, type RequestContext } from '../../src/index.js';
 import { Hub, type HubEvent } from '../../src/hub/index.js';
+import { openStream } from '../support/sse-client.js';
 import { redisBackend, type RedisBackend } from '../../src/redis/index.js';
 import type { StoredEvent } from '../../src/hub/backend.js';
 import { isEventideError } from '../../src/errors.js';
@@ -51,6 +53,17 @@ describe('redis backend: Redis restarts', { skip }, () => {
       error: () => (hubEnded = true),
       complete: () => (hubEnded = true),
     });
+    // And an SSE client of that process, over HTTP.
+    @Controller()
+    class Events {
+      @Sse('events/:room')
+      stream(ctx: RequestContext) {
+        return hub.subscribe(ctx.params.room, { lastEventId: ctx.lastEventId });
+      }
+    }
+    const app: App = createApp({ controllers: [new Events()], heartbeatMs: 100 });
+    await app.listen(0, '127.0.0.1');
+    const client = await openStream(`${app.url}/events/news`, { headers: { 'Last-Event-ID': subscriber.zeroId } });
     const acknowledged: StoredEvent[] = [];
     try {
       for (let i = 0; i < 20; i++) acknowledged.push(await publisher.append('news', { data: `a${i}`, json: false }, LIMITS));
@@ -68,6 +81,9 @@ describe('redis backend: Redis restarts', { skip }, () => {
       }
       assert.ok(Date.now() - started < 3000, `publishes failed within ${Date.now() - started} ms`);
       await waitFor('the follower to hear of the outage', () => errors.length > 0);
+      const heartbeats = client.comments.length;
+      await client.waitFor(() => client.comments.length >= heartbeats + 3, 5000, 'heartbeats while Redis is down');
+      assert.equal(client.ended, false, 'the SSE client stays connected while Redis is down');
       assert.ok(errors.every((err) => isEventideError(err, 'EVENTIDE_BACKEND_UNAVAILABLE')), String(errors[0]));
       assert.equal(errors.length, 1, 'one report per outage');
 
@@ -101,9 +117,15 @@ describe('redis backend: Redis restarts', { skip }, () => {
         'the hub subscriber got exactly the acknowledged events',
       );
       assert.ok(hubErrors.length >= 1, 'the hub heard of the outage');
+
+      await client.waitFor(() => client.events.length >= 30, 15_000, 'the SSE client to resume');
+      assert.deepEqual(client.events.map((e) => e.data), acknowledged.map((e) => e.data), 'the SSE client got them all');
+      assert.equal(client.ended, false);
     } finally {
       stop();
       hubSub.unsubscribe();
+      await client.close();
+      await app.close();
       await hub.close();
     }
   });
