@@ -43,6 +43,8 @@ export class Follower {
   private running = false;
   private closed = false;
   private wakeId = '0-0';
+  // One wake per pending read is enough: many follows added at once cost one XADD.
+  private wakePending = false;
   // ioredis does not strip its own keyPrefix option from XREAD replies.
   private readonly replyPrefix: string;
 
@@ -97,7 +99,9 @@ export class Follower {
   }
 
   private wake(): void {
+    if (this.wakePending) return;
     if (!this.command.ready) return; // the reader is down too, or will re-read the keys when it returns
+    this.wakePending = true;
     this.command.redis
       .multi()
       .xadd(this.settings.wakeKey, 'MAXLEN', '1', '*', 'w', '1')
@@ -114,6 +118,7 @@ export class Follower {
           await this.reader.waitUntilReady();
           continue;
         }
+        this.wakePending = false; // the read below includes every follow added so far
         const keys = [...this.byKey.keys()];
         const ids = keys.map((key) => this.oldestPosition(key));
         let reply: XReadReply;
