@@ -3,11 +3,14 @@
 // channel keeps a cursor (the last position emitted), and an event is emitted only past it: that
 // is what makes the handoff from replay to live gapless and free of duplicates.
 import type { Subscriber } from 'rxjs';
-import type { HubBackend, ReadResult } from './backend.js';
+import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
 import type { ChannelFeed, FeedListener } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import { anchorEvent, type PreparedEvent } from './prepared.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
+
+/** Bytes of catch-up (replay and buffered live events) emitted per turn of the event loop. */
+export const REPLAY_SLICE_BYTES = 64 * 1024;
 
 /** What a subscription needs of its hub. */
 export interface SubscriptionHost {
@@ -84,7 +87,7 @@ export class HubSubscription {
     if (this.#closed) return;
 
     const gapped: string[] = [];
-    const replay: { index: number; event: PreparedEvent }[] = [];
+    const replay: { index: number; stored: StoredEvent }[] = [];
     reads.forEach((read, i) => {
       const position = asked === null ? undefined : asked[i];
       if (asked === null) {
@@ -95,11 +98,11 @@ export class HubSubscription {
         this.#cursors[i] = read.head;
       } else {
         this.#cursors[i] = position;
-        for (const stored of read.events) replay.push({ index: i, event: this.#feeds[i].prepare(stored) });
+        for (const stored of read.events) replay.push({ index: i, stored });
       }
     });
     // Across channels, replay in publication-time order; a stable sort keeps each channel's order.
-    if (this.#channels.length > 1) replay.sort((a, b) => a.event.stored.time - b.event.stored.time);
+    if (this.#channels.length > 1) replay.sort((a, b) => a.stored.time - b.stored.time);
 
     let emitted = false;
     if (gapped.length > 0) {
@@ -110,15 +113,28 @@ export class HubSubscription {
       this.#subscriber.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
       emitted = true;
     }
-    for (const { index, event } of replay) {
-      if (this.#closed) return;
-      emitted = this.#emitIfNew(index, event) || emitted;
+    // A long catch-up goes out in slices, one per turn of the event loop: the connection flushes
+    // between them, so a client that reads stays within its buffer bound instead of being taken
+    // for a slow client by a burst it never asked to be fast for. Live events keep buffering.
+    let slice = 0;
+    const emit = async (index: number, event: PreparedEvent): Promise<boolean> => {
+      if (slice >= REPLAY_SLICE_BYTES) {
+        slice = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.#closed) return false;
+      }
+      if (!this.#emitIfNew(index, event)) return true;
+      emitted = true;
+      slice += event.body.length;
+      return !this.#closed;
+    };
+    for (const { index, stored } of replay) {
+      if (!(await emit(index, this.#feeds[index].prepare(stored)))) return;
     }
-    // The buffer may grow while it drains (a subscriber that publishes from its handler): index it.
+    // The buffer grows while it drains (live events, or a subscriber publishing from its handler).
     const buffer = this.#buffer ?? [];
     for (let i = 0; i < buffer.length; i++) {
-      if (this.#closed) return;
-      emitted = this.#emitIfNew(buffer[i].index, buffer[i].event) || emitted;
+      if (!(await emit(buffer[i].index, buffer[i].event))) return;
     }
     if (this.#closed) return;
     this.#buffer = undefined;

@@ -67,6 +67,29 @@ export function resume(t: HubTestContext): void {
       }
     });
 
+    it('sends a long replay in slices across event-loop turns, still handing over exactly', async () => {
+      const hub = await t.hub();
+      const ch = t.channel('long');
+      const big = 'y'.repeat(2048);
+      const ids: string[] = [];
+      for (let i = 0; i < 200; i++) ids.push(await hub.publish(ch, { data: `${i}:${big}` }));
+      const sub = collect(hub.subscribe(ch, { lastEventId: ids[4] }));
+      // Watch the replay from other turns of the event loop while publishing goes on.
+      const partial = new Set<number>();
+      let watching = true;
+      const watch = () => {
+        const n = sub.events.length;
+        if (n > 0 && n < 195) partial.add(n);
+        if (watching) setImmediate(watch);
+      };
+      setImmediate(watch);
+      for (let i = 200; i < 260; i++) ids.push(await hub.publish(ch, { data: `${i}:${big}` }));
+      await waitFor(() => sub.last()?.id === ids.at(-1), 'the replay and the live events');
+      watching = false;
+      assert.deepEqual(realIds(sub), ids.slice(5));
+      assert.ok(partial.size >= 2, `the 390 KB replay was spread over turns (seen partially at ${[...partial].join(', ')})`);
+    });
+
     it('resumes every channel of a multi-channel stream exactly', async () => {
       const hub = await t.hub();
       const a = t.channel('multi-a');
