@@ -73,7 +73,14 @@ export function anchorEvent(streamId: string): HubEvent {
   return event;
 }
 
-/** True when `event` is an anchor emitted by a hub subscription. */
+/**
+ * True when `event` is an anchor emitted by a hub subscription.
+ *
+ * @example
+ * ```ts
+ * hub.subscribe('news').pipe(map((e) => (isAnchor(e) ? e : { ...e, data: render(e.data) })));
+ * ```
+ */
 export function isAnchor(event: unknown): boolean {
   return typeof event === 'object' && event !== null && (event as { type?: unknown }).type === ANCHOR_EVENT_TYPE;
 }

@@ -2,7 +2,14 @@
 import type { MessageEvent } from '../protocol/types.js';
 import type { HubBackend } from './backend.js';
 
-/** The `type` of the gap signal: events were missed and the application should reload its state. */
+/**
+ * The `type` of the gap signal: events were missed and the application should reload its state.
+ *
+ * @example
+ * ```js
+ * eventSource.addEventListener('eventide-gap', () => reloadState());
+ * ```
+ */
 export const GAP_EVENT_TYPE = 'eventide-gap';
 
 /**
