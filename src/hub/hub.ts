@@ -84,6 +84,11 @@ export class Hub {
     }
     this.#onError = options.onError ?? defaultOnError;
     this.backend = options.backend ?? createMemoryBackend();
+    for (const method of ['append', 'readAfter', 'follow', 'compareIds', 'isValidId', 'close'] as const) {
+      if (typeof (this.backend as Partial<HubBackend>)[method] !== 'function') {
+        throw invalidOption(`Hub option \`backend\` must implement HubBackend; its \`${method}\` is not a function`);
+      }
+    }
     this.#host = {
       backend: this.backend,
       acquireFeed: (channel) => this.#acquireFeed(channel),

@@ -145,6 +145,7 @@ describe('memory backend', () => {
       [() => new Hub({ history: { maxAgeMs: 1.5 } }), 'maxAgeMs'],
       [() => new Hub({ history: 'long' as never }), 'history'],
       [() => new Hub({ onError: 1 as never }), 'onError'],
+      [() => new Hub({ backend: {} as never }), 'append'],
     ];
     for (const [make, word] of bad) {
       assert.throws(make, (err) => isEventideError(err, 'EVENTIDE_INVALID_OPTION') && (err as Error).message.includes(word));
