@@ -35,6 +35,13 @@ export function interpretRead(
     maxDeleted !== ''
       ? compareStreamIds(maxDeleted, after) <= 0
       : firstId === '' ? compareStreamIds(after, head) === 0 : compareStreamIds(firstId, after) <= 0;
+  // A stream that never lost an entry may still be a new one: the key of a quiet channel expires
+  // and the next publish creates it afresh. A real id from before its first entry then points into
+  // the old stream, whose later events are gone; only the zero id (held by whoever subscribed while
+  // the channel was empty) is known to have missed nothing.
+  if (complete && maxDeleted === ZERO_ID && after !== ZERO_ID && firstId !== '' && compareStreamIds(after, firstId) < 0) {
+    complete = false;
+  }
 
   // Logically trimmed: the channel's exact history bounds, as recorded with its newest entry.
   const { maxEvents, maxAgeMs } = entryLimits(newest);

@@ -196,6 +196,8 @@ describe('redis backend: against Redis', { skip }, () => {
       assert.equal((await quick.readAfter('quiet', first.id)).complete, false, 'an id from before is a gap');
       const second = await quick.append('quiet', rec('second'), limits);
       assert.ok(quick.compareIds(first.id, second.id) < 0, 'ids keep increasing');
+      assert.equal((await quick.readAfter('quiet', first.id)).complete, false, 'the old stream is gone: a gap');
+      assert.equal((await quick.readAfter('quiet', quick.zeroId)).complete, true, 'the empty-channel head missed nothing');
       await waitFor('both events', () => got.length === 2);
       assert.deepEqual(got, ['first', 'second']);
       assert.deepEqual(errors, [], 'a stream that expired while quiet is not reported as missed events');
