@@ -24,7 +24,7 @@ local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if last[1] then
   local f = last[1][2]
   for i = 1, #f, 2 do
-    if f[i] == 's' then seq = tonumber(f[i + 1]) + 1 end
+    if f[i] == 's' then seq = (tonumber(f[i + 1]) or 0) + 1 end
   end
 end
 local args = { 'XADD', KEYS[1] }
