@@ -124,6 +124,12 @@ export class PrivateRedis {
       { stdio: 'ignore' },
     );
     this.process = child;
+    // Never leave a server behind, even when the test process exits without its cleanup running.
+    const reap = (): void => {
+      child.kill('SIGKILL');
+    };
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code) => reject(new Error(`redis-server exited early with code ${code}`))),
     );
