@@ -31,8 +31,8 @@ export interface RedisBackend extends HubBackend {
  * Creates a hub backend that keeps every channel in a Redis Stream.
  *
  * Ids are stream ids (`1732412345678-0`): ordered across every process on the same Redis, so a
- * client can resume on any process. Needs Redis 7.0 or later for exact gap detection (6.2 works,
- * reporting a gap slightly more often), and ioredis 5 installed next to eventide.
+ * client can resume on any process. Needs Redis 7.0 or later for exact gap detection (on 6.2 a
+ * conservative fallback reports a gap more often; tested on 7.0 only), and ioredis 5 installed next to eventide.
  *
  * @example
  * ```ts
