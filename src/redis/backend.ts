@@ -56,7 +56,12 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     eventideRead(key: string, after: string): Promise<ReadReply>;
   };
   const wakeKey = `${keyPrefix}wake:${randomUUID()}`;
-  const follower = new Follower(reader, command, { blockMs, batch: readBatch, wakeKey });
+  const follower = new Follower(reader, command, {
+    blockMs,
+    hangMs: resolved.commandTimeoutMs,
+    batch: readBatch,
+    wakeKey,
+  });
   let closed = false;
   // The head each recent readAfter saw, with its sequence number, so that a follow from that head
   // (what the hub does) can tell a trimmed first entry from a normal one. Small and bounded.

@@ -14,7 +14,6 @@ export interface ConnectionSettings {
   readonly redisOptions: RedisOptions | undefined;
   readonly connectTimeoutMs: number;
   readonly commandTimeoutMs: number;
-  readonly blockMs: number;
   readonly connectionName: string;
 }
 
@@ -157,10 +156,8 @@ export function openLinks(settings: ConnectionSettings): { command: Link; reader
   };
   const readerOptions: RedisOptions = {
     ...failFast,
-    // A blocking read answers within blockMs; this catches a connection that silently died.
-    blockingTimeout: settings.blockMs + settings.commandTimeoutMs,
-    blockingTimeoutGrace: settings.commandTimeoutMs,
-    // The command timeout would cut blocking reads longer than it short: blockingTimeout covers them.
+    // The command timeout would cut blocking reads longer than it short; the follower watches its
+    // reads itself (and reconnects when Redis hangs, which ioredis's blockingTimeout does not).
     commandTimeout: undefined,
     connectionName: `${settings.connectionName}:reader`,
   };

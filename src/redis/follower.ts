@@ -33,6 +33,8 @@ type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
 /** Settings of the shared reader. */
 export interface FollowerSettings {
   readonly blockMs: number;
+  /** A read not answered this long after its block ended means Redis hangs. */
+  readonly hangMs: number;
   readonly batch: number;
   readonly wakeKey: string;
 }
@@ -122,6 +124,14 @@ export class Follower {
         const keys = [...this.byKey.keys()];
         const ids = keys.map((key) => this.oldestPosition(key));
         let reply: XReadReply;
+        // Redis answers a blocking read within blockMs. No answer long after that means a hung
+        // server or a silent network: drop the connection (ioredis opens a new one), so that the
+        // outage is reported and reads do not pile up behind a dead socket.
+        let hung = false;
+        const watchdog = setTimeout(() => {
+          hung = true;
+          this.reader.redis.disconnect(true);
+        }, this.settings.blockMs + this.settings.hangMs);
         try {
           reply = (await this.reader.redis.xread(
             'COUNT', this.settings.batch,
@@ -131,12 +141,14 @@ export class Follower {
           )) as XReadReply;
         } catch (err) {
           if (this.closed) break;
-          this.report(err);
+          this.report(hung ? new Error(`no answer to a read within ${this.settings.blockMs + this.settings.hangMs} ms`) : err);
           // A dropped connection is retried when ioredis has reconnected; any other error (say a
           // key of the wrong type) is retried after a pause rather than in a hot loop.
           if (this.reader.ready) await pause(this.settings.blockMs);
           else await this.reader.waitUntilReady();
           continue;
+        } finally {
+          clearTimeout(watchdog);
         }
         this.recovered();
         if (reply !== null) this.deliver(reply, new Map(keys.map((key, i) => [key, ids[i]])));

@@ -137,6 +137,11 @@ export class PrivateRedis {
     await Promise.race([waitFor(`redis-server on port ${this.port}`, () => redisReachable(this.url), 10_000, 20), exited]);
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: a hung Redis, or a network partition. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.process?.kill(signal);
+  }
+
   /** Kills the server with SIGKILL and waits until it is gone. */
   async kill(): Promise<void> {
     const child = this.process;

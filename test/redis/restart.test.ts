@@ -129,4 +129,41 @@ describe('redis backend: Redis restarts', { skip }, () => {
       await hub.close();
     }
   });
+
+  it('fails publishes after commandTimeoutMs while Redis hangs, then carries on', async () => {
+    const options = { url: redis.url, keyPrefix: 'frozen:', commandTimeoutMs: 500, blockMs: 300 };
+    const pub = redisBackend(options);
+    const sub = redisBackend(options);
+    const got: StoredEvent[] = [];
+    const errors: Error[] = [];
+    try {
+      await Promise.all([pub.ready(), sub.ready()]);
+      const stop = sub.follow('ice', sub.zeroId, (e) => got.push(e), (err) => errors.push(err));
+      const before = await pub.append('ice', { data: 'before', json: false }, LIMITS);
+      await waitFor('the first event', () => got.length === 1);
+
+      redis.signal('SIGSTOP');
+      const started = Date.now();
+      await assert.rejects(pub.append('ice', { data: 'frozen', json: false }, LIMITS), (err) =>
+        isEventideError(err, 'EVENTIDE_PUBLISH_FAILED'),
+      );
+      const took = Date.now() - started;
+      assert.ok(took >= 400 && took < 3000, `failed after ${took} ms`);
+      await waitFor('the follower to report the hang', () => errors.length > 0, 5000);
+      redis.signal('SIGCONT');
+
+      const after = await pub.append('ice', { data: 'after', json: false }, LIMITS);
+      await waitFor('the follower to carry on', () => got.some((e) => e.id === after.id), 10_000);
+      // The frozen publish reached Redis and ran once it thawed: "failed" means "not known to be
+      // stored", never "stored" without saying so. The follower sees the stream as it is.
+      const stream = await pub.readAfter('ice', pub.zeroId);
+      assert.deepEqual(got.map((e) => e.id), stream.events.map((e) => e.id));
+      assert.equal(stream.events[0].id, before.id);
+      assert.equal(stream.events.at(-1)!.id, after.id);
+      stop();
+    } finally {
+      redis.signal('SIGCONT');
+      await Promise.all([pub.close(), sub.close()]);
+    }
+  });
 });
