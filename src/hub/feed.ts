@@ -3,8 +3,53 @@
 import type { HubBackend, StoredEvent } from './backend.js';
 import { PreparedEvent } from './prepared.js';
 
-/** Receives every event the feed delivers, in channel order. */
+/** Receives every event the feed delivers, in channel order, as it arrives. */
 export type FeedListener = (event: PreparedEvent) => void;
+
+/** Receives every event the feed delivers, in channel order, gathered per turn of the event loop. */
+export type BatchListener = (batch: FeedBatch) => void;
+
+/**
+ * The events a feed received in one turn of the event loop (never empty), shared by every batch
+ * listener of the channel: its wire bytes are joined once, however many connections write them.
+ */
+export class FeedBatch {
+  readonly events: readonly PreparedEvent[];
+  #bytes: Uint8Array | undefined;
+
+  constructor(events: readonly PreparedEvent[]) {
+    this.events = events;
+  }
+
+  /** The id of the first event. */
+  get firstId(): string {
+    return this.events[0].id;
+  }
+
+  /** The id of the last event: where a subscriber that wrote the batch stands. */
+  get lastId(): string {
+    return this.events[this.events.length - 1].id;
+  }
+
+  /** The single-channel frames of every event, back to back: one buffer, made on first use. */
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined) {
+      const events = this.events;
+      if (events.length === 1) {
+        this.#bytes = events[0].singleFrame();
+      } else {
+        const frames = new Array<Uint8Array>(events.length);
+        let total = 0;
+        for (let i = 0; i < events.length; i++) {
+          frames[i] = events[i].singleFrame();
+          total += frames[i].length;
+        }
+        this.#bytes = Buffer.concat(frames, total);
+      }
+    }
+    return this.#bytes;
+  }
+}
 
 /** The live feed of one channel in this process, with its cache of prepared events. Internal. */
 export class ChannelFeed {
@@ -13,10 +58,15 @@ export class ChannelFeed {
   readonly ready: Promise<void>;
   readonly #backend: HubBackend;
   readonly #listeners = new Set<FeedListener>();
+  readonly #batchListeners = new Set<BatchListener>();
+  // Events received this turn, for the batch listeners; flushed by a microtask, which runs before
+  // the connections' end-of-turn flush, so batching adds no latency.
+  #pending: PreparedEvent[] | undefined;
   // Prepared events by id, oldest inserted first, so that replays to many subscribers reuse the
   // encoding done for live delivery (or for the first replay). Bounded by the channel's history.
   readonly #cache = new Map<string, PreparedEvent>();
   readonly #cacheSize: number;
+  readonly #onError: (error: Error) => void;
   #unfollow: (() => void) | undefined;
   #stopped = false;
 
@@ -24,6 +74,7 @@ export class ChannelFeed {
     this.#backend = backend;
     this.channel = channel;
     this.#cacheSize = cacheSize;
+    this.#onError = onError;
     this.ready = this.#start(onError);
     // A failed start is reported to each subscriber awaiting `ready`; this keeps it from also
     // surfacing as an unhandled rejection when none is waiting any more.
@@ -31,7 +82,7 @@ export class ChannelFeed {
   }
 
   get listenerCount(): number {
-    return this.#listeners.size;
+    return this.#listeners.size + this.#batchListeners.size;
   }
 
   add(listener: FeedListener): void {
@@ -40,6 +91,14 @@ export class ChannelFeed {
 
   remove(listener: FeedListener): void {
     this.#listeners.delete(listener);
+  }
+
+  addBatchListener(listener: BatchListener): void {
+    this.#batchListeners.add(listener);
+  }
+
+  removeBatchListener(listener: BatchListener): void {
+    this.#batchListeners.delete(listener);
   }
 
   /** The prepared form of a stored event, encoded at most once while it stays in the cache. */
@@ -58,10 +117,28 @@ export class ChannelFeed {
   stop(): void {
     this.#stopped = true;
     this.#listeners.clear();
+    this.#batchListeners.clear();
+    this.#pending = undefined;
     this.#cache.clear();
     this.#unfollow?.();
     this.#unfollow = undefined;
   }
+
+  readonly #flush = (): void => {
+    const events = this.#pending;
+    this.#pending = undefined;
+    if (events === undefined || this.#stopped) return;
+    const batch = new FeedBatch(events);
+    for (const listener of this.#batchListeners) {
+      try {
+        listener(batch);
+      } catch (err) {
+        // One subscriber's failure must not cost the others their batch (nor crash the process
+        // from a microtask).
+        this.#onError(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  };
 
   async #start(onError: (error: Error) => void): Promise<void> {
     // Follow from the head as of now: each subscriber reads its replay after this point, so
@@ -74,9 +151,18 @@ export class ChannelFeed {
       (stored) => {
         if (this.#stopped) return;
         const prepared = this.prepare(stored);
-        prepared.fanOut(() => {
-          for (const listener of this.#listeners) listener(prepared);
-        });
+        if (this.#listeners.size > 0) {
+          prepared.fanOut(() => {
+            for (const listener of this.#listeners) listener(prepared);
+          });
+        }
+        if (this.#batchListeners.size > 0) {
+          if (this.#pending === undefined) {
+            this.#pending = [];
+            queueMicrotask(this.#flush);
+          }
+          this.#pending.push(prepared);
+        }
       },
       onError,
     );

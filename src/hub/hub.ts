@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 import { EventideError } from '../errors.js';
 import { checkRetry, checkType, serializeData } from '../protocol/encode.js';
 import type { MessageEvent } from '../protocol/types.js';
+import { FRAME_SOURCE, type SourceSink, type StreamSource } from '../sources/types.js';
 import type { EventRecord, HistoryLimits, HubBackend } from './backend.js';
 import { ChannelFeed } from './feed.js';
 import { checkChannel, normalizeChannels } from './ids.js';
@@ -141,9 +142,9 @@ export class Hub {
     const list = normalizeChannels(channels);
     const lastEventId = options?.lastEventId;
     const anchor = options?.anchor ?? true;
-    return new Observable<HubEvent<T>>((subscriber) => {
+    const observable = new Observable<HubEvent<T>>((subscriber) => {
       if (this.#closed) {
-        subscriber.error(new EventideError('EVENTIDE_CLOSED', 'this hub is closed; subscribe to an open Hub'));
+        subscriber.error(closedError());
         return;
       }
       const subscription = new HubSubscription(this.#host, list, subscriber as never);
@@ -154,6 +155,39 @@ export class Hub {
         subscription.close();
       };
     });
+    // The fast path of an @Sse route that returns this Observable as is: the connection takes the
+    // frames of prepared events, and each turn's live events as one shared buffer, with no
+    // per-event Observable plumbing. Operators return plain Observables and keep the usual path.
+    Object.defineProperty(observable, FRAME_SOURCE, {
+      value: (): StreamSource => this.#frameSource(list, lastEventId, anchor),
+      enumerable: false,
+    });
+    return observable;
+  }
+
+  #frameSource(list: readonly string[], lastEventId: unknown, anchor: boolean): StreamSource {
+    let subscription: HubSubscription | undefined;
+    let stopped = false;
+    return {
+      start: (sink: SourceSink) => {
+        if (stopped) return;
+        if (this.#closed) {
+          sink.error(closedError());
+          return;
+        }
+        subscription = new HubSubscription(this.#host, list, sink, true);
+        this.#subscriptions.add(subscription);
+        subscription.start(lastEventId, anchor);
+      },
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        if (subscription === undefined) return;
+        this.#subscriptions.delete(subscription);
+        subscription.close();
+        subscription = undefined;
+      },
+    };
   }
 
   /**
@@ -195,6 +229,10 @@ export class Hub {
       feed.stop();
     }
   }
+}
+
+function closedError(): EventideError {
+  return new EventideError('EVENTIDE_CLOSED', 'this hub is closed; subscribe to an open Hub');
 }
 
 function toRecord(event: unknown): EventRecord {

@@ -14,6 +14,7 @@ export class PreparedEvent {
   /** The published value (parsed back from JSON once), deeply frozen. */
   readonly data: unknown;
   #single: HubEvent | undefined;
+  #singleFrame: Uint8Array | undefined;
   // During a live fan-out, subscribers of the same channel set that stand at the same positions
   // get the same stream id: they share one event object (and one frame) instead of one each.
   #shared: Map<string, HubEvent> | undefined;
@@ -31,8 +32,18 @@ export class PreparedEvent {
 
   /** The event every single-channel subscriber of this channel receives: one object, one frame. */
   single(): HubEvent {
-    if (this.#single === undefined) this.#single = this.withStreamId(this.stored.id);
+    if (this.#single === undefined) {
+      const frame = withId(this.stored.id, this.body);
+      this.#single = this.#event(this.stored.id, frame);
+      this.#singleFrame = frame;
+    }
     return this.#single;
+  }
+
+  /** The wire frame of {@link single}: what a single-channel fast-path subscriber writes as is. */
+  singleFrame(): Uint8Array {
+    if (this.#singleFrame === undefined) this.single();
+    return this.#singleFrame!;
   }
 
   /** Runs `deliver` (one fan-out to every listener) with equal stream ids sharing one event. */
@@ -49,6 +60,12 @@ export class PreparedEvent {
   withStreamId(streamId: string): HubEvent {
     const shared = this.#shared?.get(streamId);
     if (shared !== undefined) return shared;
+    const event = this.#event(streamId, withId(streamId, this.body));
+    this.#shared?.set(streamId, event);
+    return event;
+  }
+
+  #event(streamId: string, frame: Uint8Array): HubEvent {
     const { type, retry, channel } = this.stored;
     const event: HubEvent = Object.freeze({
       id: streamId,
@@ -57,8 +74,7 @@ export class PreparedEvent {
       ...(type === undefined ? {} : { type }),
       ...(retry === undefined ? {} : { retry }),
     });
-    setFrame(event, withId(streamId, this.body));
-    this.#shared?.set(streamId, event);
+    setFrame(event, frame);
     return event;
   }
 }

@@ -2,15 +2,29 @@
 // [gap signal], replay, the buffered live events not already replayed, then live events. Each
 // channel keeps a cursor (the last position emitted), and an event is emitted only past it: that
 // is what makes the handoff from replay to live gapless and free of duplicates.
-import type { Subscriber } from 'rxjs';
+//
+// Two outputs: an rxjs Subscriber (the Observable of `hub.subscribe`), or a connection's
+// SourceSink (the fast path an @Sse route takes when it returns that Observable as is). On the
+// fast path, a single-channel stream writes the frames of prepared events, and once live, each
+// turn's events as one buffer shared with every other subscriber of the channel.
 import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
-import type { ChannelFeed, FeedListener } from './feed.js';
+import type { BatchListener, ChannelFeed, FeedBatch, FeedListener } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import { anchorEvent, type PreparedEvent } from './prepared.js';
+import { frameOf } from '../protocol/frames.js';
+import type { SourceSink } from '../sources/types.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
 
-/** Bytes of catch-up (replay and buffered live events) emitted per turn of the event loop. */
+/** Bytes of catch-up (replay and buffered live events) emitted per turn of the event loop on the Observable path. */
 export const REPLAY_SLICE_BYTES = 64 * 1024;
+
+/**
+ * On the fast path the catch-up waits for the connection to drain (`sink.ready()`). Live events
+ * arriving meanwhile are held; past this many bytes of them the catch-up stops waiting and lets
+ * the connection's own bound decide (a client that never reads is then evicted as slow), so that
+ * holding is bounded.
+ */
+export const MAX_HELD_BYTES = 1024 * 1024;
 
 /** What a subscription needs of its hub. */
 export interface SubscriptionHost {
@@ -19,41 +33,68 @@ export interface SubscriptionHost {
   releaseFeed(feed: ChannelFeed): void;
 }
 
+/** Where the Observable path delivers: the part of an rxjs Subscriber used here. */
+export interface SubscriptionOutput {
+  next(event: HubEvent): void;
+  error(err: unknown): void;
+  complete(): void;
+}
+
 /** One subscriber's stream: its channels, cursors and the replay-to-live handoff. Internal. */
 export class HubSubscription {
   readonly #host: SubscriptionHost;
   readonly #channels: readonly string[];
   readonly #tag: string;
-  readonly #subscriber: Subscriber<HubEvent>;
+  readonly #out: SubscriptionOutput;
+  // Set on the fast path: the connection itself (`#out` is then the same object).
+  readonly #sink: SourceSink | undefined;
   readonly #feeds: ChannelFeed[] = [];
-  readonly #listeners: FeedListener[] = [];
+  readonly #detach: (() => void)[] = [];
   readonly #cursors: string[];
+  // Per channel: the cursor is the newest event the feed has delivered, so (feeds being ordered
+  // and exactly-once) every later feed event is past it and needs no comparison.
+  readonly #synced: boolean[];
   #buffer: { index: number; event: PreparedEvent }[] | undefined = [];
+  #heldBytes = 0;
+  #overflowed = false;
+  #onOverflow: (() => void) | undefined;
   #closed = false;
 
-  constructor(host: SubscriptionHost, channels: readonly string[], subscriber: Subscriber<HubEvent>) {
+  /**
+   * @param output - an rxjs Subscriber, or a connection's SourceSink for the fast path (`sink`).
+   */
+  constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput | SourceSink, fast = false) {
     this.#host = host;
     this.#channels = channels;
     this.#tag = channels.length > 1 ? channelSetTag(channels) : '';
-    this.#subscriber = subscriber;
+    this.#out = output as SubscriptionOutput;
+    this.#sink = fast ? (output as SourceSink) : undefined;
     this.#cursors = channels.map(() => '');
+    this.#synced = channels.map(() => false);
   }
 
-  /** Attaches to the feeds now, then replays and goes live. Failures end the subscriber with an error. */
+  /** Attaches to the feeds now, then replays and goes live. Failures end the output with an error. */
   start(lastEventId: unknown, anchor: boolean): void {
+    const batched = this.#sink !== undefined && this.#channels.length === 1;
     this.#channels.forEach((channel, index) => {
       const feed = this.#host.acquireFeed(channel);
-      const listener: FeedListener = (event) => {
-        if (this.#buffer !== undefined) this.#buffer.push({ index, event });
-        else this.#emitLive(index, event);
-      };
-      feed.add(listener);
       this.#feeds.push(feed);
-      this.#listeners.push(listener);
+      if (batched) {
+        const listener: BatchListener = (batch) => this.#onBatch(batch);
+        feed.addBatchListener(listener);
+        this.#detach.push(() => feed.removeBatchListener(listener));
+      } else {
+        const listener: FeedListener = (event) => {
+          if (this.#buffer !== undefined) this.#hold(index, event);
+          else if (!this.#closed) this.#emitIfNew(index, event, true);
+        };
+        feed.add(listener);
+        this.#detach.push(() => feed.remove(listener));
+      }
     });
     this.#catchUp(lastEventId, anchor).catch((err: unknown) => {
       if (this.#closed) return;
-      this.#subscriber.error(err);
+      this.#out.error(err);
     });
   }
 
@@ -62,18 +103,18 @@ export class HubSubscription {
     if (this.#closed) return;
     this.#closed = true;
     this.#buffer = undefined;
-    this.#feeds.forEach((feed, i) => {
-      feed.remove(this.#listeners[i]);
-      this.#host.releaseFeed(feed);
-    });
+    this.#onOverflow?.();
+    for (const detach of this.#detach) detach();
+    this.#detach.length = 0;
+    for (const feed of this.#feeds) this.#host.releaseFeed(feed);
     this.#feeds.length = 0;
   }
 
-  /** Completes the subscriber (the hub is closing). */
+  /** Completes the output (the hub is closing). */
   complete(): void {
     if (this.#closed) return;
     this.close();
-    this.#subscriber.complete();
+    this.#out.complete();
   }
 
   async #catchUp(lastEventId: unknown, anchor: boolean): Promise<void> {
@@ -110,48 +151,99 @@ export class HubSubscription {
         channels: Object.freeze(gapped),
         lastEventId: describeLastEventId(lastEventId),
       });
-      this.#subscriber.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
+      this.#out.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
       emitted = true;
     }
-    // A long catch-up goes out in slices, one per turn of the event loop: the connection flushes
-    // between them, so a client that reads stays within its buffer bound instead of being taken
-    // for a slow client by a burst it never asked to be fast for. Live events keep buffering.
+    // A long catch-up must not flood the connection: a client that reads would be taken for a
+    // slow one by a burst it never asked to be fast for. The fast path waits for the connection
+    // to drain; the Observable path, which cannot know, sends one slice per turn of the event
+    // loop (the connection flushes between them). Live events keep being held meanwhile.
+    const sink = this.#sink;
     let slice = 0;
-    const emit = async (index: number, event: PreparedEvent): Promise<boolean> => {
-      if (slice >= REPLAY_SLICE_BYTES) {
+    const emit = async (index: number, event: PreparedEvent, fromFeed: boolean): Promise<boolean> => {
+      if (sink !== undefined) {
+        const wait = this.#overflowed ? undefined : sink.ready();
+        if (wait !== undefined) {
+          await new Promise<void>((resolve) => {
+            this.#onOverflow = resolve;
+            void wait.then(resolve);
+          });
+          this.#onOverflow = undefined;
+          if (this.#closed) return false;
+        }
+      } else if (slice >= REPLAY_SLICE_BYTES) {
         slice = 0;
         await new Promise((resolve) => setImmediate(resolve));
         if (this.#closed) return false;
       }
-      if (!this.#emitIfNew(index, event)) return true;
+      if (!this.#emitIfNew(index, event, fromFeed)) return true;
       emitted = true;
       slice += event.body.length;
       return !this.#closed;
     };
     for (const { index, stored } of replay) {
-      if (!(await emit(index, this.#feeds[index].prepare(stored)))) return;
+      if (!(await emit(index, this.#feeds[index].prepare(stored), false))) return;
     }
     // The buffer grows while it drains (live events, or a subscriber publishing from its handler).
     const buffer = this.#buffer ?? [];
     for (let i = 0; i < buffer.length; i++) {
-      if (!(await emit(buffer[i].index, buffer[i].event))) return;
+      if (!(await emit(buffer[i].index, buffer[i].event, true))) return;
     }
     if (this.#closed) return;
     this.#buffer = undefined;
     if (!emitted && anchor) {
       const position = this.#position();
-      if (position !== lastEventId) this.#subscriber.next(anchorEvent(position));
+      if (position !== lastEventId) this.#out.next(anchorEvent(position));
     }
   }
 
-  #emitLive(index: number, event: PreparedEvent): void {
-    if (!this.#closed) this.#emitIfNew(index, event);
+  /** Holds a live event that arrived during the catch-up. */
+  #hold(index: number, event: PreparedEvent): void {
+    this.#buffer!.push({ index, event });
+    this.#heldBytes += event.body.length;
+    if (this.#heldBytes > MAX_HELD_BYTES && !this.#overflowed) {
+      this.#overflowed = true;
+      this.#onOverflow?.();
+    }
   }
 
-  #emitIfNew(index: number, event: PreparedEvent): boolean {
-    if (this.#host.backend.compareIds(event.id, this.#cursors[index]) <= 0) return false;
+  /** The fast path's live delivery: a turn's events of the (only) channel. */
+  #onBatch(batch: FeedBatch): void {
+    if (this.#closed) return;
+    if (this.#buffer !== undefined) {
+      for (const event of batch.events) this.#hold(0, event);
+      return;
+    }
+    // The common case: one shared buffer, no comparison. The cursor moves first, since writing
+    // may end the stream (a slow client).
+    if (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0) {
+      this.#synced[0] = true;
+      this.#cursors[0] = batch.lastId;
+      this.#sink!.frame(batch.bytes);
+      return;
+    }
+    // Just caught up: part of the batch was replayed already. Only what is past the cursor goes.
+    const events = batch.events;
+    if (this.#host.backend.compareIds(batch.lastId, this.#cursors[0]) <= 0) return;
+    for (let i = 0; i < events.length && !this.#closed; i++) this.#emitIfNew(0, events[i], true);
+  }
+
+  #emitIfNew(index: number, event: PreparedEvent, fromFeed: boolean): boolean {
+    if (!this.#synced[index]) {
+      if (this.#host.backend.compareIds(event.id, this.#cursors[index]) <= 0) return false;
+      // Later events of this feed all follow this one.
+      if (fromFeed) this.#synced[index] = true;
+    }
     this.#cursors[index] = event.id;
-    this.#subscriber.next(this.#channels.length === 1 ? event.single() : event.withStreamId(this.#position()));
+    const sink = this.#sink;
+    if (this.#channels.length === 1) {
+      if (sink !== undefined) sink.frame(event.singleFrame());
+      else this.#out.next(event.single());
+    } else {
+      const streamEvent = event.withStreamId(this.#position());
+      if (sink !== undefined) sink.frame(frameOf(streamEvent));
+      else this.#out.next(streamEvent);
+    }
     return true;
   }
 
