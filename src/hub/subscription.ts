@@ -11,7 +11,6 @@ import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
 import type { BatchListener, ChannelFeed, FeedBatch, FeedListener } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import { anchorEvent, type PreparedEvent } from './prepared.js';
-import { frameOf } from '../protocol/frames.js';
 import type { SourceSink } from '../sources/types.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
 
@@ -240,9 +239,8 @@ export class HubSubscription {
       if (sink !== undefined) sink.frame(event.singleFrame());
       else this.#out.next(event.single());
     } else {
-      const streamEvent = event.withStreamId(this.#position());
-      if (sink !== undefined) sink.frame(frameOf(streamEvent));
-      else this.#out.next(streamEvent);
+      // Shared per position during a fan-out; the connection finds its cached frame.
+      this.#out.next(event.withStreamId(this.#position()));
     }
     return true;
   }

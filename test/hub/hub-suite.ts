@@ -27,4 +27,11 @@ export function describeHubSuite(name: string, makeBackend: BackendFactory, opti
     fanout(t);
     property(t);
   });
+  // The same replay, handoff and ordering guarantees on the fast path an @Sse route takes
+  // (frames written to the connection, live events batched per turn), checked on parsed bytes.
+  describe(`Hub over ${name}, through the connection fast path`, () => {
+    const t = hubTestContext(makeBackend, options.scale ?? 1, true);
+    resume(t);
+    property(t);
+  });
 }

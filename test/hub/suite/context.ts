@@ -1,6 +1,7 @@
 // What each part of the shared hub suite gets: hubs over fresh backends, closed after each test.
 import { afterEach } from 'node:test';
 import { Hub, type HubOptions } from '../../../src/hub/index.js';
+import { subscribeThroughFrames } from '../frame-sink.js';
 import type { BackendFactory } from '../helpers.js';
 
 export interface HubTestContext {
@@ -12,21 +13,33 @@ export interface HubTestContext {
   channel(name: string): string;
   /** Scales loops down for slower backends (1 for memory). */
   readonly scale: number;
+  /** True when `hub.subscribe()` goes through the connection fast path (frames parsed back). */
+  readonly frames: boolean;
 }
 
 let unique = 0;
 
-export function hubTestContext(makeBackend: BackendFactory, scale: number): HubTestContext {
+/**
+ * @param frames - route every `hub.subscribe()` of the hubs made here through the fast path an
+ *   @Sse route takes, so the suite's assertions hold for what a client parses from the frames.
+ */
+export function hubTestContext(makeBackend: BackendFactory, scale: number, frames = false): HubTestContext {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     // Later hubs first; hub.close() closes its backend, then the factory's cleanup runs.
     while (cleanups.length > 0) await cleanups.pop()!();
   });
+  const make = (options: Omit<HubOptions, 'backend'>, backend: HubOptions['backend']): Hub => {
+    const hub = new Hub({ ...options, backend });
+    if (frames) subscribeThroughFrames(hub);
+    return hub;
+  };
   return {
     scale,
+    frames,
     async hub(options = {}) {
       const { backend, cleanup } = await makeBackend();
-      const hub = new Hub({ ...options, backend });
+      const hub = make(options, backend);
       cleanups.push(async () => {
         await hub.close();
         await cleanup();
@@ -35,7 +48,7 @@ export function hubTestContext(makeBackend: BackendFactory, scale: number): HubT
     },
     async open(options = {}) {
       const { backend, cleanup } = await makeBackend();
-      const hub = new Hub({ ...options, backend });
+      const hub = make(options, backend);
       let disposed: Promise<void> | undefined;
       const dispose = () => (disposed ??= hub.close().then(cleanup));
       cleanups.push(dispose);

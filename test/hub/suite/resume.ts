@@ -87,7 +87,8 @@ export function resume(t: HubTestContext): void {
       await waitFor(() => sub.last()?.id === ids.at(-1), 'the replay and the live events');
       watching = false;
       assert.deepEqual(realIds(sub), ids.slice(5));
-      assert.ok(partial.size >= 2, `the 390 KB replay was spread over turns (seen partially at ${[...partial].join(', ')})`);
+      // On the fast path pacing follows the connection's ready() instead (test/hub/fast-path.test.ts).
+      if (!t.frames) assert.ok(partial.size >= 2, `the 390 KB replay was spread over turns (seen partially at ${[...partial].join(', ')})`);
     });
 
     it('resumes every channel of a multi-channel stream exactly', async () => {

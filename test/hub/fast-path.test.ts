@@ -1,0 +1,281 @@
+// The connection fast path of `hub.subscribe()`: what a connection receives through
+// `[FRAME_SOURCE]()` (frames, parsed back as a client would), live bursts batched into one shared
+// write per turn, encode-once whatever the subscriber count, the catch-up-to-live handoff inside a
+// batch, and catch-up backpressure through `sink.ready()`.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { filter } from 'rxjs';
+import { encodeCounter } from '../../src/protocol/frames.js';
+import { FRAME_SOURCE, type StreamSource } from '../../src/sources/types.js';
+import { Hub, createMemoryBackend, isAnchor, type HubBackend, type HubEvent, type StoredEvent } from '../../src/hub/index.js';
+import { MAX_HELD_BYTES } from '../../src/hub/subscription.js';
+import { redisBackend } from '../../src/redis/index.js';
+import { deleteKeys, REDIS_URL, skipUnlessRedis, uniquePrefix } from '../redis/helpers.js';
+import { frameSourceOf, RecordingSink } from './frame-sink.js';
+import { collect, live, waitFor } from './helpers.js';
+
+/** A fast-path subscriber: its source and the sink standing in for its connection. */
+interface Direct {
+  source: StreamSource;
+  sink: RecordingSink;
+}
+
+function direct(hub: Hub, channels: string | string[], lastEventId?: string): Direct {
+  const source = frameSourceOf(hub.subscribe(channels, { lastEventId }));
+  const sink = new RecordingSink(channels, lastEventId);
+  source.start(sink);
+  return { source, sink };
+}
+
+function real(sink: RecordingSink): HubEvent[] {
+  return sink.events.filter((e) => !isAnchor(e));
+}
+
+async function started(d: Direct): Promise<Direct> {
+  await waitFor(() => d.sink.events.length > 0 || d.sink.failure !== undefined, 'the stream to start');
+  if (d.sink.failure !== undefined) throw d.sink.failure;
+  return d;
+}
+
+/**
+ * Memory behind a valve: live deliveries wait until `release()`, then all arrive in one go, as
+ * when one network read brings many entries; reads and appends are immediate.
+ */
+function valved(inner: HubBackend): HubBackend & { release(): void } {
+  let held: (() => void)[] = [];
+  return {
+    zeroId: inner.zeroId,
+    compareIds: (a, b) => inner.compareIds(a, b),
+    isValidId: (id) => inner.isValidId(id),
+    append: (channel, record, limits) => inner.append(channel, record, limits),
+    readAfter: (channel, after) => inner.readAfter(channel, after),
+    follow(channel, after, onEvent, onError) {
+      let stopped = false;
+      const stop = inner.follow(channel, after, (event: StoredEvent) => held.push(() => !stopped && onEvent(event)), onError);
+      return () => {
+        stopped = true;
+        stop();
+      };
+    },
+    close: () => inner.close(),
+    release() {
+      const now = held;
+      held = [];
+      for (const deliver of now) deliver();
+    },
+  };
+}
+
+describe('hub fast path', () => {
+  it('is offered by hub.subscribe() only, as a non-enumerable method; operators keep the usual path', async () => {
+    const hub = new Hub();
+    try {
+      const observable = hub.subscribe('plain');
+      assert.equal(typeof (observable as unknown as Record<symbol, unknown>)[FRAME_SOURCE], 'function');
+      assert.equal(Object.prototype.propertyIsEnumerable.call(observable, FRAME_SOURCE), false);
+      assert.ok(!Object.getOwnPropertySymbols({ ...observable }).includes(FRAME_SOURCE), 'spreading does not copy it');
+      const piped = observable.pipe(filter(() => true));
+      assert.equal((piped as unknown as Record<symbol, unknown>)[FRAME_SOURCE], undefined);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('delivers a burst of 200 publishes to each live subscriber in one shared write, encoding each event once', async () => {
+    const hub = new Hub();
+    try {
+      const ch = 'burst';
+      const subscribers: Direct[] = [];
+      for (let i = 0; i < 50; i++) subscribers.push(await started(direct(hub, ch)));
+      const observed = await live(collect(hub.subscribe(ch)));
+      const writesBefore = subscribers.map((d) => d.sink.writes.length);
+      const encodesBefore = encodeCounter.count;
+
+      const published: Promise<string>[] = [];
+      for (let n = 0; n < 200; n++) published.push(hub.publish(ch, { data: `e${n}` }));
+      // The batch goes out in a microtask: before the connections' end-of-turn flush (an
+      // immediate), so batching adds no turn of latency.
+      const atTurnEnd = await new Promise<number[]>((resolve) => setImmediate(() => resolve(subscribers.map((d) => real(d.sink).length))));
+      assert.deepEqual(atTurnEnd, subscribers.map(() => 200), 'the whole burst was written in the turn it was published');
+      const ids = await Promise.all(published);
+
+      for (const [k, d] of subscribers.entries()) {
+        assert.equal(d.sink.writes.length - writesBefore[k], 1, 'one write for the burst');
+        assert.deepEqual(real(d.sink).map((e) => [e.id, e.data]), ids.map((id, n) => [id, `e${n}`]));
+      }
+      const first = subscribers[0].sink.writes.at(-1);
+      assert.ok(subscribers.every((d) => d.sink.writes.at(-1) === first), 'every subscriber writes the very same buffer');
+      assert.equal(encodeCounter.count - encodesBefore, 200, 'one encode per event for 50 subscribers and an Observable');
+      await waitFor(() => observed.data().length === 200, 'the Observable subscriber');
+      assert.deepEqual(observed.data(), ids.map((_, n) => `e${n}`));
+
+      // The same burst with a single subscriber costs the same encodes.
+      for (const d of subscribers.slice(1)) d.source.stop();
+      observed.subscription.unsubscribe();
+      const again = encodeCounter.count;
+      for (let n = 0; n < 200; n++) void hub.publish(ch, { data: `f${n}` });
+      await waitFor(() => real(subscribers[0].sink).length === 400, 'the second burst');
+      assert.equal(encodeCounter.count - again, 200);
+      subscribers[0].source.stop();
+      assert.equal(hub.activeChannels, 0, 'stopping the last source releases the feed');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('hands over inside a batch: a subscriber whose cursor falls within it gets only the events past it', async () => {
+    const backend = valved(createMemoryBackend());
+    const hub = new Hub({ backend });
+    try {
+      const ch = 'handoff';
+      const pre = await hub.publish(ch, { data: 'pre' });
+      const ahead = await started(direct(hub, ch));
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++) ids.push(await hub.publish(ch, { data: `e${n}` }));
+      // Joins after the first five were stored (it replays them) but before the feed delivered them.
+      const late = direct(hub, ch, pre);
+      await waitFor(() => real(late.sink).length === 5, 'the replay');
+      const replayWrites = late.sink.writes.length;
+      for (let n = 5; n < 10; n++) ids.push(await hub.publish(ch, { data: `e${n}` }));
+      backend.release(); // e0..e9 reach the feed in one turn: one batch
+
+      await waitFor(() => real(ahead.sink).length === 10 && real(late.sink).length === 10, 'both to reach e9');
+      assert.deepEqual(real(late.sink).map((e) => e.id), ids, 'no gap, no duplicate');
+      assert.deepEqual(real(ahead.sink).map((e) => e.id), ids);
+      assert.equal(late.sink.writes.length - replayWrites, 5, 'per-event frames for the five past its cursor');
+      assert.equal(ahead.sink.writes.length, 2, 'an anchor, then the batch as one write');
+      assert.equal(backend.compareIds(pre, ids[0]) < 0, true);
+
+      // From then on both take whole batches.
+      for (let n = 10; n < 20; n++) ids.push(await hub.publish(ch, { data: `e${n}` }));
+      backend.release();
+      await waitFor(() => real(late.sink).length === 20, 'the next batch');
+      assert.equal(late.sink.writes.length - replayWrites, 6);
+      assert.equal(late.sink.writes.at(-1), ahead.sink.writes.at(-1), 'the shared batch');
+      assert.deepEqual(real(late.sink).map((e) => e.id), ids);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('paces a long catch-up by sink.ready(), then goes live with nothing lost or repeated', async () => {
+    const hub = new Hub({ history: { maxEvents: 1000 } });
+    try {
+      const ch = 'paced';
+      const big = 'y'.repeat(2048);
+      const ids: string[] = [];
+      for (let n = 0; n < 300; n++) ids.push(await hub.publish(ch, { data: `${n}:${big}` }));
+      const d = direct(hub, ch, ids[0]);
+      // A connection whose socket is full: ready() withholds until the test "drains" it.
+      d.sink.gate = true;
+      await waitFor(() => d.sink.waits === 1, 'the catch-up to wait');
+      assert.equal(d.sink.writes.length, 0, 'nothing written while the connection is not ready');
+      // Live events published while it waits are held and follow the replay.
+      for (let n = 300; n < 310; n++) ids.push(await hub.publish(ch, { data: `${n}:${big}` }));
+      // From now on the "socket" fills after 32 KB; the test drains it whenever the catch-up waits.
+      const budget = 32 * 1024;
+      d.sink.budget = budget;
+      let most = 0;
+      while (real(d.sink).length < 309) {
+        const waits = d.sink.waits;
+        d.sink.release();
+        await waitFor(() => d.sink.waits > waits || real(d.sink).length === 309, 'the catch-up to write and wait again');
+        most = Math.max(most, d.sink.sinceRelease);
+      }
+      assert.ok(d.sink.waits >= 10, `the catch-up waited at every full socket (${d.sink.waits} waits)`);
+      assert.ok(most <= budget + 2200, `never more than one event past the budget (${most} bytes)`);
+      assert.deepEqual(real(d.sink).map((e) => e.id), ids.slice(1));
+      d.sink.budget = undefined;
+      d.sink.release();
+      ids.push(await hub.publish(ch, { data: 'live' }));
+      await waitFor(() => real(d.sink).length === 310, 'the live event');
+      assert.deepEqual(real(d.sink).map((e) => e.id), ids.slice(1));
+      d.source.stop();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('stops waiting once the live events held during a stalled catch-up pass the bound', async () => {
+    const hub = new Hub({ history: { maxEvents: 100 } });
+    try {
+      const ch = 'stalled';
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++) ids.push(await hub.publish(ch, { data: `old${n}` }));
+      const d = direct(hub, ch, ids[0]);
+      d.sink.gate = true; // never released: a client that does not read
+      await waitFor(() => d.sink.waits === 1, 'the catch-up to wait');
+      const chunk = 'z'.repeat(64 * 1024);
+      const count = Math.ceil(MAX_HELD_BYTES / chunk.length) + 2;
+      for (let n = 0; n < count; n++) ids.push(await hub.publish(ch, { data: chunk }));
+      // Everything goes to the connection, whose own bound then deals with the client.
+      await waitFor(() => real(d.sink).length === 4 + count, 'the held events to be written');
+      assert.deepEqual(real(d.sink).map((e) => e.id), ids.slice(1));
+      d.source.stop();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('multi-channel streams on the fast path carry every position and resume exactly', async () => {
+    const hub = new Hub();
+    try {
+      const d = await started(direct(hub, ['m-b', 'm-a']));
+      for (let n = 0; n < 6; n++) await hub.publish(n % 2 === 0 ? 'm-a' : 'm-b', { data: `x${n}` });
+      await waitFor(() => real(d.sink).length === 6, 'six events');
+      assert.deepEqual(real(d.sink).map((e) => [e.channel, e.data]), [0, 1, 2, 3, 4, 5].map((n) => [n % 2 === 0 ? 'm-a' : 'm-b', `x${n}`]));
+      const resumeFrom = real(d.sink)[2].id;
+      d.source.stop();
+      const again = direct(hub, ['m-a', 'm-b'], resumeFrom);
+      await waitFor(() => real(again.sink).length === 3, 'the replay');
+      // Across channels a replay follows publication time (to the millisecond); per channel, exact order.
+      const byChannel = (ch: string) => real(again.sink).filter((e) => e.channel === ch).map((e) => e.data);
+      assert.deepEqual(byChannel('m-a'), ['x4']);
+      assert.deepEqual(byChannel('m-b'), ['x3', 'x5']);
+      again.source.stop();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('completes on hub.close(), refuses a closed hub, and tolerates stop() before or after start', async () => {
+    const hub = new Hub();
+    const d = await started(direct(hub, 'closing'));
+    const unstarted = frameSourceOf(hub.subscribe('closing'));
+    unstarted.stop();
+    unstarted.start(new RecordingSink('closing')); // stopped first: does nothing
+    await hub.close();
+    assert.equal(d.sink.completed, true);
+    d.source.stop();
+    d.source.stop();
+    const late = direct(hub, 'closing');
+    assert.equal((late.sink.failure as { code?: string } | undefined)?.code, 'EVENTIDE_CLOSED');
+  });
+});
+
+const skip = await skipUnlessRedis();
+describe('hub fast path over Redis', () => {
+  const prefix = uniquePrefix('fastpath');
+  after(() => (skip === false ? deleteKeys(prefix) : undefined));
+
+  it('writes what one read of the stream brings as one batch', { skip }, async () => {
+    const backend = redisBackend({ url: REDIS_URL, keyPrefix: prefix });
+    const hub = new Hub({ backend });
+    try {
+      await backend.ready();
+      const subscribers: Direct[] = [];
+      for (let i = 0; i < 20; i++) subscribers.push(await started(direct(hub, 'redis-burst')));
+      const before = subscribers.map((d) => d.sink.writes.length);
+      const encodes = encodeCounter.count;
+      const ids = await Promise.all([...Array(200).keys()].map((n) => hub.publish('redis-burst', { data: `r${n}` })));
+      await waitFor(() => subscribers.every((d) => real(d.sink).length === 200), 'every subscriber to get the burst');
+      for (const d of subscribers) assert.deepEqual(real(d.sink).map((e) => e.id), ids);
+      const writes = subscribers[0].sink.writes.length - before[0];
+      assert.ok(writes <= 50, `200 events in ${writes} writes: replies of many entries are batched`);
+      assert.ok(subscribers.every((d, k) => d.sink.writes.length - before[k] === writes), 'all subscribers write the same batches');
+      assert.equal(encodeCounter.count - encodes, 200);
+    } finally {
+      await hub.close();
+    }
+  });
+});
