@@ -1,10 +1,14 @@
 // A channel feed: the one backend `follow` of a channel in this process, shared by every local
 // subscriber of the channel. It starts with the first subscriber and stops with the last.
 import type { HubBackend, StoredEvent } from './backend.js';
+import { isEventideError } from '../errors.js';
 import { PreparedEvent } from './prepared.js';
 
 /** Receives every event the feed delivers, in channel order, as it arrives. */
 export type FeedListener = (event: PreparedEvent) => void;
+
+/** Hears that the backend lost events of the channel before this process could read them. */
+export type MissedListener = () => void;
 
 /** Receives every event the feed delivers, in channel order, gathered per turn of the event loop. */
 export type BatchListener = (batch: FeedBatch) => void;
@@ -59,6 +63,7 @@ export class ChannelFeed {
   readonly #backend: HubBackend;
   readonly #listeners = new Set<FeedListener>();
   readonly #batchListeners = new Set<BatchListener>();
+  readonly #missedListeners = new Set<MissedListener>();
   // Events received this turn, for the batch listeners; flushed by a microtask, which runs before
   // the connections' end-of-turn flush, so batching adds no latency.
   #pending: PreparedEvent[] | undefined;
@@ -101,6 +106,14 @@ export class ChannelFeed {
     this.#batchListeners.delete(listener);
   }
 
+  addMissedListener(listener: MissedListener): void {
+    this.#missedListeners.add(listener);
+  }
+
+  removeMissedListener(listener: MissedListener): void {
+    this.#missedListeners.delete(listener);
+  }
+
   /** The prepared form of a stored event, encoded at most once while it stays in the cache. */
   prepare(stored: StoredEvent): PreparedEvent {
     let prepared = this.#cache.get(stored.id);
@@ -118,6 +131,7 @@ export class ChannelFeed {
     this.#stopped = true;
     this.#listeners.clear();
     this.#batchListeners.clear();
+    this.#missedListeners.clear();
     this.#pending = undefined;
     this.#cache.clear();
     this.#unfollow?.();
@@ -164,7 +178,15 @@ export class ChannelFeed {
           this.#pending.push(prepared);
         }
       },
-      onError,
+      (error) => {
+        if (isEventideError(error, 'EVENTIDE_EVENTS_MISSED') && !this.#stopped) {
+          // Events before the loss go out first (the pending batch), then the subscribers hear
+          // of the loss (a gap signal), then the events after it.
+          this.#flush();
+          for (const listener of this.#missedListeners) listener();
+        }
+        onError(error);
+      },
     );
     if (this.#stopped) {
       this.#unfollow();

@@ -8,7 +8,7 @@
 // fast path, a single-channel stream writes the frames of prepared events, and once live, each
 // turn's events as one buffer shared with every other subscriber of the channel.
 import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
-import type { BatchListener, ChannelFeed, FeedBatch, FeedListener } from './feed.js';
+import type { BatchListener, ChannelFeed, FeedBatch, FeedListener, MissedListener } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import { anchorEvent, type PreparedEvent } from './prepared.js';
 import type { SourceSink } from '../sources/types.js';
@@ -53,7 +53,8 @@ export class HubSubscription {
   // Per channel: the cursor is the newest event the feed has delivered, so (feeds being ordered
   // and exactly-once) every later feed event is past it and needs no comparison.
   readonly #synced: boolean[];
-  #buffer: { index: number; event: PreparedEvent }[] | undefined = [];
+  // Held during the catch-up; `event: null` marks where the backend lost events (a gap signal).
+  #buffer: { index: number; event: PreparedEvent | null }[] | undefined = [];
   #heldBytes = 0;
   #overflowed = false;
   #onOverflow: (() => void) | undefined;
@@ -90,6 +91,9 @@ export class HubSubscription {
         feed.add(listener);
         this.#detach.push(() => feed.remove(listener));
       }
+      const missed: MissedListener = () => this.#onMissed(index);
+      feed.addMissedListener(missed);
+      this.#detach.push(() => feed.removeMissedListener(missed));
     });
     this.#catchUp(lastEventId, anchor).catch((err: unknown) => {
       if (this.#closed) return;
@@ -159,7 +163,12 @@ export class HubSubscription {
     // loop (the connection flushes between them). Live events keep being held meanwhile.
     const sink = this.#sink;
     let slice = 0;
-    const emit = async (index: number, event: PreparedEvent, fromFeed: boolean): Promise<boolean> => {
+    const emit = async (index: number, event: PreparedEvent | null, fromFeed: boolean): Promise<boolean> => {
+      if (event === null) {
+        this.#emitMissed(index);
+        emitted = true;
+        return !this.#closed;
+      }
       if (sink !== undefined) {
         const wait = this.#overflowed ? undefined : sink.ready();
         if (wait !== undefined) {
@@ -194,6 +203,21 @@ export class HubSubscription {
       const position = this.#position();
       if (position !== lastEventId) this.#out.next(anchorEvent(position));
     }
+  }
+
+  /** The backend lost events of a channel before this process read them: never a silent gap. */
+  #onMissed(index: number): void {
+    if (this.#closed) return;
+    if (this.#buffer !== undefined) this.#buffer.push({ index, event: null });
+    else this.#emitMissed(index);
+  }
+
+  #emitMissed(index: number): void {
+    const data: GapSignalData = Object.freeze({
+      channels: Object.freeze([this.#channels[index]]),
+      lastEventId: this.#position(),
+    });
+    this.#out.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
   }
 
   /** Holds a live event that arrived during the catch-up. */
