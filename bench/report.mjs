@@ -4,17 +4,18 @@ const int = (x) => Math.round(x).toLocaleString('en-US');
 const one = (x) => (Math.abs(x) >= 100 ? int(x) : x.toFixed(1));
 const two = (x) => x.toFixed(2);
 
-function rowsFor(sizes) {
+function rowsFor(sizes, workloads) {
   const rows = [];
+  const on = (w) => !workloads || workloads.includes(w);
   const b = sizes.burst;
-  if (b) {
+  if (b && on('burst')) {
     for (const n of b.clients) {
       rows.push({ key: `burst${n}.dps`, label: `broadcast burst, ${int(n)} clients x ${b.events} events: deliveries/s`, fmt: int, better: 'high' });
       rows.push({ key: `burst${n}.rssMB`, label: `same (${int(n)}): server RSS after the burst, MB`, fmt: int, better: 'low' });
     }
   }
   const s = sizes.steady;
-  if (s) {
+  if (s && on('steady')) {
     rows.push({ key: 'steady.p50', label: `steady broadcast, ${int(s.clients)} clients x ${s.rate} events/s: latency p50, ms`, fmt: one, better: 'low' });
     rows.push({ key: 'steady.p99', label: 'same: latency p99, ms', fmt: one, better: 'low' });
     rows.push({ key: 'steady.max', label: 'same: latency max, ms', fmt: one, better: 'low' });
@@ -22,18 +23,18 @@ function rowsFor(sizes) {
     rows.push({ key: 'ladder.sustainable', label: `sustainable rate (of ${s.ladder.join(', ')} events/s): all delivered, p99 < 1 s`, fmt: int, better: 'high' });
   }
   const d = sizes.seed;
-  if (d) {
+  if (d && on('seed')) {
     rows.push({ key: 'seed.cpuPct', label: `seed workload, ${int(d.clients)} clients each with its own 1 s interval: CPU, % of one core`, fmt: one, better: 'low' });
     rows.push({ key: 'seed.rssMB', label: 'same: RSS, MB', fmt: int, better: 'low' });
   }
   const i = sizes.idle;
-  if (i) {
+  if (i && on('idle')) {
     rows.push({ key: 'idle.rssPerConnKB', label: `idle, ${int(i.clients)} connections: RSS per connection, KB`, fmt: one, better: 'low' });
     rows.push({ key: 'idle.heapPerConnKB', label: 'same: JS heap per connection, KB', fmt: one, better: 'low' });
     rows.push({ key: 'idle.setupRate', label: 'same: connection setup, connections/s (200 in flight)', fmt: int, better: 'high' });
   }
   const w = sizes.slow;
-  if (w) {
+  if (w && on('slow')) {
     rows.push({ key: 'slow.dpsWithout', label: `slow client: ${w.readers} readers x ${int(w.events)} events of ${w.size / 1024} KB, no slow client: deliveries/s`, fmt: int, better: 'high' });
     rows.push({ key: 'slow.dpsWith', label: 'same plus one client that never reads: deliveries/s to the readers', fmt: int, better: 'high' });
     rows.push({ key: 'slow.ratio', label: 'same: with / without', fmt: two, better: 'high' });
@@ -42,7 +43,7 @@ function rowsFor(sizes) {
     rows.push({ key: 'slow.outcome', label: 'same: what happened to the slow client', text: true });
   }
   const r = sizes.redis;
-  if (r) {
+  if (r && on('redis')) {
     for (const n of r.clients) {
       rows.push({ key: `redis${n}.dps`, label: `broadcast burst across ${r.processes} processes on one Redis, ${int(n)} clients x ${r.events} events (published in one process): deliveries/s`, fmt: int, better: 'high' });
       rows.push({ key: `redis${n}.rssMB`, label: `same (${int(n)}): largest server RSS after the burst, MB`, fmt: int, better: 'low' });
@@ -65,6 +66,7 @@ function cellOf(row, runs, median) {
   const vals = runs.map((r) => get(r, row.key)).filter((v) => v !== undefined);
   const finite = vals.filter((v) => Number.isFinite(v));
   const m = median(finite);
+  if (!runs.some((r) => get(r, row.key.split('.')[0]) !== undefined || r?.error)) return { text: '-', value: NaN };
   if (!finite.length) {
     const first = runs.find((r) => get(r, row.key.split('.')[0])?.note || r?.error);
     const why = first ? (get(first, row.key.split('.')[0])?.note ?? first.error) : 'n/a';
@@ -100,7 +102,7 @@ const TARGETS = [
 ];
 
 export function renderReport({ meta, servers, results, median }) {
-  const rows = rowsFor(meta.sizes);
+  const rows = rowsFor(meta.sizes, meta.workloads);
   const names = servers.map((s) => s.name);
   const cells = {};
   for (const name of names) {
@@ -114,6 +116,7 @@ export function renderReport({ meta, servers, results, median }) {
   const hasBase = (b) => names.includes(b);
   const ratioLines = [];
   for (const row of numeric) {
+    if (!['plain', 'ceiling'].some((b) => hasBase(b) && Number.isFinite(cells[b][row.key].value))) continue;
     const line = [row.label];
     for (const n of names) {
       const v = cells[n][row.key].value;
@@ -129,10 +132,10 @@ export function renderReport({ meta, servers, results, median }) {
   const ratios = mdTable(ratioHeader, ratioLines);
 
   const targetLines = [];
-  for (const s of servers.filter((x) => x.name.startsWith('eventide'))) {
+  for (const s of servers.filter((x) => x.name.startsWith('eventide') && !x.workloads)) {
     for (const [key, base, factor, cmp, desc] of TARGETS) {
-      const v = cells[s.name][key]?.value;
-      if (v === undefined) continue;
+      if (!cells[s.name][key]) continue;
+      const v = cells[s.name][key].value;
       const b = base ? cells[base]?.[key]?.value : 1;
       const limit = b * factor;
       let verdict = 'not measured';
@@ -147,10 +150,14 @@ export function renderReport({ meta, servers, results, median }) {
 
   const perRun = mdTable(
     ['metric (each run)', ...servers.map((s) => s.label)],
-    rows.filter((r) => !r.text).map((row) => [row.label, ...names.map((n) => (results[n] ?? []).map((r) => {
-      const v = get(r, row.key);
-      return Number.isFinite(v) ? row.fmt(v) : 'x';
-    }).join(' / '))]),
+    rows.filter((r) => !r.text).map((row) => [row.label, ...names.map((n) => {
+      const runs = results[n] ?? [];
+      if (!runs.some((r) => get(r, row.key.split('.')[0]) !== undefined || r?.error)) return '-';
+      return runs.map((r) => {
+        const v = get(r, row.key);
+        return Number.isFinite(v) ? row.fmt(v) : 'x';
+      }).join(' / ');
+    })]),
   );
 
   const m = meta;
@@ -163,13 +170,16 @@ ${m.mode === 'quick' ? '\n**Quick mode: tiny sizes, one run. These numbers say t
 ${main}
 
 ${hasBase('plain') || hasBase('ceiling') ? `### Ratios against the two baselines measured in the same invocation\n\n${ratios}\n` : ''}${targetLines.length ? `\n### Issue 6 targets\n\n${mdTable(['server', 'target', 'measured', 'limit', 'verdict'], targetLines)}\n` : ''}
-### Every run
+## Every run
 
 An \`x\` is a run that did not finish within its deadline (see the notes).
 
 ${perRun}
 
 ## Notes
+
+Where eventide's time and memory go (CPU profiles of the measured phases, heap snapshot diffs), and
+what to change: bench/FINDINGS.md.
 
 ${[...m.skipped.map((s) => `- Not measured: ${s}.`), ...m.notes.map((n) => `- ${n}`)].join('\n') || '- none'}
 
@@ -179,8 +189,9 @@ ${[...m.skipped.map((s) => `- Not measured: ${s}.`), ...m.notes.map((n) => `- ${
   one load generator in another process; the orchestrator drives both over IPC, so publishing happens
   inside the server process, from its own code (a burst command, or a timer publishing at a fixed rate).
 - The load generator opens raw \`node:net\` sockets to 127.0.0.1, sends a plain HTTP/1.1 GET, and counts
-  events by their \`data:\` field in the bytes as they arrive (chunked framing and all; every payload is one
-  line of about 100 bytes of JSON, 4 KB in the slow-client workload). Every ${m.sizes.steady?.sampleEvery ?? 'n'}th connection also
+  events by the \`"seq":\` key every payload carries once, in the bytes as they arrive (chunked framing and
+  all; heartbeats, retry fields and a hub's anchor are not counted; every payload is one line of about
+  100 bytes of JSON, 4 KB in the slow-client workload). Every ${m.sizes.steady?.sampleEvery ?? 'n'}th connection also
   parses the publish time stamped in each payload (CLOCK_MONOTONIC, shared by the processes) for latency.
 - Deliveries/s = clients x events / (time from the server's first publish call to the last event arriving
   at the load generator). RSS is the server's \`process.memoryUsage().rss\` when the last event arrived.
@@ -190,8 +201,14 @@ ${[...m.skipped.map((s) => `- Not measured: ${s}.`), ...m.notes.map((n) => `- ${
   the server kept for it.
 - Steady: the server's timer publishes at the rate for ${(m.sizes.steady?.windowMs ?? 0) / 1000} s; CPU is the server's
   \`process.cpuUsage()\` over that window. Sustainable rate: each rate of the ladder runs ${(m.sizes.steady?.ladderWindowMs ?? 0) / 1000} s on the same
-  connections; it holds when every event arrives within ${(m.sizes.steady?.graceMs ?? 0) / 1000} s of the last publish and p99 < 1 s; the ladder stops
+  connections (the ladder's first rate takes the verdict of the main phase); it holds when every event arrives within ${(m.sizes.steady?.graceMs ?? 0) / 1000} s of the last publish and p99 < 1 s; the ladder stops
   at the first rate that fails.
+- A timer that falls behind publishes the events it owes late, stamped with their real publish time, so
+  latency does not count the timer's own lateness; a server that falls far behind shows it in CPU and in
+  the sustainable rate instead.
+- Redis (workload 6): three eventide processes with the Redis Streams backend on 127.0.0.1:6379, the
+  clients split evenly across them, the burst published by one of them; keys are prefixed per run and
+  deleted afterwards.
 - Seed: each connection has its own 1 s interval (the servers' idiomatic per-connection timer); CPU and
   RSS over ${(m.sizes.seed?.windowMs ?? 0) / 1000} s, after every interval has started.
 - Idle: RSS and JS heap growth (after a forced GC on both sides) divided by the number of connections,

@@ -4,6 +4,7 @@
 //
 //   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow,redis]
 //                      [--out FILE] [--no-ladder] [--prof server,...] [--server-node-args "--flag ..."]
+//                      [--render RAW.json]   (re-renders the report of an earlier run: $TMPDIR/eventide-bench-*-last.json)
 // --prof writes a V8 CPU profile of those servers over each measured phase (burst, steady, seed, slow;
 // not start-up and connection setup) to $TMPDIR/eventide-bench-profiles/, to open in Chrome DevTools
 // or summarise with `node bench/prof-top.mjs FILE`.
@@ -33,7 +34,7 @@ function parseArgs(argv) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--no-ladder') a.noLadder = true;
-    else if (['--runs', '--only', '--workload', '--out', '--prof', '--server-node-args'].includes(k)) a[k.slice(2)] = argv[++i];
+    else if (['--runs', '--only', '--workload', '--out', '--prof', '--server-node-args', '--render'].includes(k)) a[k.slice(2)] = argv[++i];
     else fail(`unknown argument ${k}`);
   }
   return a;
@@ -89,7 +90,18 @@ function versionOf(pkg) {
   }
 }
 
+async function rerender(file) {
+  const { meta, servers, results } = JSON.parse(readFileSync(file, 'utf8'), (k, v) => (v === null ? NaN : v));
+  meta.started = new Date(meta.started);
+  meta.finished = new Date(meta.finished);
+  const md = renderReport({ meta, servers, results, median });
+  console.log(md.table);
+  writeFileSync(out, md.full);
+  log(`wrote ${out}`);
+}
+
 async function main() {
+  if (args.render) return rerender(args.render);
   const skipped = [];
   let servers = [...BASELINES, ...PEERS];
   for (const spec of EVENTIDE) {
@@ -164,8 +176,12 @@ async function main() {
     load: { before: load0, after: os.loadavg() },
     fdLimit,
     versions: Object.fromEntries(servers.map((s) => [s.name, s.pkgs.map((p) => `${p} ${versionOf(p)}`).join(', ') || `node:http ${process.version}`])),
-    skipped, sizes, notes,
+    skipped, sizes, notes, workloads: workloadNames,
   };
+  // The raw results, to re-render the report without running again: --render FILE.
+  const raw = `${os.tmpdir()}/eventide-bench-${mode}-last.json`;
+  writeFileSync(raw, JSON.stringify({ meta, servers, results }, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  log(`raw results in ${raw}`);
   const md = renderReport({ meta, servers, results, median });
   console.log(md.table);
   writeFileSync(out, md.full);
