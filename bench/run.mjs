@@ -113,6 +113,8 @@ async function main() {
     const want = args.only.split(',');
     for (const w of want) if (![...BASELINES, ...PEERS, ...EVENTIDE].some((s) => s.name === w)) fail(`unknown server ${w}`);
     servers = servers.filter((s) => want.includes(s.name));
+  } else {
+    servers = servers.filter((s) => !s.experimental); // experiments run only when named in --only
   }
   for (const s of skipped) log(`skipped ${s}`);
   if (args['server-node-args']) {
@@ -135,6 +137,7 @@ async function main() {
       execFile('sh', ['-c', 'ulimit -n 65536 2>/dev/null; ulimit -n'], (e, so) => r(e ? '?' : so.trim())));
   });
   const load0 = os.loadavg();
+  const commit = gitDescribe(); // at start: the dist/ copy the servers use was taken from this tree
   const started = new Date();
   const results = {}; // server -> [run results]
   const notes = [];
@@ -171,7 +174,7 @@ async function main() {
   const meta = {
     mode, runs, started, finished: new Date(), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
     node: process.version,
-    commit: gitDescribe(),
+    commit,
     machine: { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, memGB: os.totalmem() / 2 ** 30, kernel: `${os.type()} ${os.release()}` },
     load: { before: load0, after: os.loadavg() },
     fdLimit,
