@@ -4,7 +4,7 @@
 import { Controller, Sse, createApp } from '../../dist/index.js';
 import { frameOf, setFrame } from '../../dist/protocol/frames.js';
 import { Subject } from 'rxjs';
-import { runServer } from './harness.mjs';
+import { runServer, type Payload } from './harness.mjs';
 
 const subject = new Subject<{ data: unknown }>();
 
@@ -18,7 +18,7 @@ class BenchController {
 
 const app = createApp({ controllers: [new BenchController()] });
 
-function batchEvent(payloads: object[]) {
+function batchEvent(payloads: Payload[]) {
   const frames = payloads.map((p) => frameOf(Object.freeze({ data: p })));
   const event = Object.freeze({ data: '' });
   setFrame(event, Buffer.concat(frames));
@@ -31,10 +31,10 @@ await runServer({
     return address.port;
   },
   subscribers: () => app.stats.openStreams,
-  publish(payload: object) {
+  publish(payload: Payload) {
     subject.next(batchEvent([payload]));
   },
-  publishMany(payloads: object[]) {
+  publishMany(payloads: Payload[]) {
     subject.next(batchEvent(payloads));
   },
 });

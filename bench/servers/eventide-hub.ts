@@ -4,7 +4,7 @@
 import { Controller, Sse, createApp, type RequestContext } from '../../dist/index.js';
 import { Hub } from '../../dist/hub/index.js';
 import { interval, map } from 'rxjs';
-import { runServer, makePayload } from './harness.mjs';
+import { runServer, makePayload, type Payload } from './harness.mjs';
 
 const hub = new Hub();
 
@@ -30,7 +30,7 @@ await runServer({
     return address.port;
   },
   subscribers: () => app.stats.openStreams,
-  publish(payload: object) {
+  publish(payload: Payload) {
     return hub.publish('bench', { data: payload });
   },
 });

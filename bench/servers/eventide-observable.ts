@@ -3,7 +3,7 @@
 // connections. The seed route is the documented per-connection interval Observable.
 import { Controller, Sse, createApp } from '../../dist/index.js';
 import { Subject, interval, map } from 'rxjs';
-import { runServer, makePayload } from './harness.mjs';
+import { runServer, makePayload, type Payload } from './harness.mjs';
 
 const subject = new Subject<{ data: unknown }>();
 
@@ -29,7 +29,7 @@ await runServer({
     return address.port;
   },
   subscribers: () => app.stats.openStreams,
-  publish(payload: object) {
+  publish(payload: Payload) {
     subject.next(Object.freeze({ data: payload }));
   },
 });

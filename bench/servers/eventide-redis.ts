@@ -3,7 +3,7 @@
 import { Controller, Sse, createApp, type RequestContext } from '../../dist/index.js';
 import { Hub } from '../../dist/hub/index.js';
 import { redisBackend } from '../../dist/redis/index.js';
-import { runServer } from './harness.mjs';
+import { runServer, type Payload } from './harness.mjs';
 
 const hub = new Hub({
   backend: redisBackend({ url: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'eventide-bench:' }),
@@ -25,7 +25,7 @@ await runServer({
     return address.port;
   },
   subscribers: () => app.stats.openStreams,
-  publish(payload: object) {
+  publish(payload: Payload) {
     return hub.publish('bench', { data: payload });
   },
 });
