@@ -60,8 +60,9 @@ export class SseConnection implements Flushable, SourceSink {
   #closed = false;
   #ending = false;
   #wroteSinceBeat = false;
-  #waiters: (() => void)[] = [];
-  #stopHeartbeat: () => void = () => undefined;
+  #waiters: (() => void)[] | undefined;
+  #heartbeatMs = 0;
+  #drainListening = false;
   #commitTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
@@ -77,10 +78,6 @@ export class SseConnection implements Flushable, SourceSink {
     this.#options = options;
     this.#hooks = hooks;
     res.once('close', () => this.#teardown('client'));
-    res.on('drain', () => {
-      this.#socketBuffered = 0;
-      this.#wake();
-    });
   }
 
   /** True once the status line and headers are on the wire. */
@@ -114,7 +111,8 @@ export class SseConnection implements Flushable, SourceSink {
       this.#commitTimer = undefined;
       if (!this.#closed) this.#commit();
     });
-    this.#stopHeartbeat = this.#hooks.heartbeats.add(this, this.#options.heartbeatMs);
+    this.#heartbeatMs = this.#options.heartbeatMs;
+    this.#hooks.heartbeats.add(this, this.#heartbeatMs);
     try {
       source.start(this);
     } catch (err) {
@@ -165,7 +163,9 @@ export class SseConnection implements Flushable, SourceSink {
   ready(): Promise<void> | undefined {
     if (this.#closed) return undefined;
     if (this.#queuedBytes < PULL_PAUSE_BYTES && !this.res.writableNeedDrain) return undefined;
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    // Listen for 'drain' only once someone waits: an idle connection carries no listener for it.
+    this.#listenForDrain();
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   // ---- writing ----
@@ -194,7 +194,7 @@ export class SseConnection implements Flushable, SourceSink {
       const chunk = frames.length === 1 ? frames[0] : pass.join(frames, this.#queuedBytes);
       this.#frames = [];
       this.#queuedBytes = 0;
-      this.res.write(chunk);
+      if (!this.res.write(chunk)) this.#listenForDrain();
       this.#socketBuffered = this.res.writableLength;
     }
     if (this.#ending) {
@@ -234,9 +234,18 @@ export class SseConnection implements Flushable, SourceSink {
 
   #wake(): void {
     const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
+    if (waiters === undefined) return;
+    this.#waiters = undefined;
     for (const resolve of waiters) resolve();
+  }
+
+  #listenForDrain(): void {
+    if (this.#drainListening) return;
+    this.#drainListening = true;
+    this.res.on('drain', () => {
+      this.#socketBuffered = 0;
+      this.#wake();
+    });
   }
 
   // ---- ending ----
@@ -271,7 +280,7 @@ export class SseConnection implements Flushable, SourceSink {
       clearImmediate(this.#commitTimer);
       this.#commitTimer = undefined;
     }
-    this.#stopHeartbeat();
+    this.#hooks.heartbeats.remove(this, this.#heartbeatMs);
     if (!this.#ending) {
       cancelFlush(this);
       this.#frames = [];

@@ -15,9 +15,9 @@ interface Beat {
 export class HeartbeatScheduler {
   readonly #beats = new Map<number, Beat>();
 
-  /** Starts beating `target` every `intervalMs` (0 or less: never). Returns the undo. */
-  add(target: HeartbeatTarget, intervalMs: number): () => void {
-    if (!(intervalMs > 0)) return () => undefined;
+  /** Starts beating `target` every `intervalMs` (0 or less: never). */
+  add(target: HeartbeatTarget, intervalMs: number): void {
+    if (!(intervalMs > 0)) return;
     let beat = this.#beats.get(intervalMs);
     if (!beat) {
       const targets = new Set<HeartbeatTarget>();
@@ -30,14 +30,16 @@ export class HeartbeatScheduler {
       this.#beats.set(intervalMs, beat);
     }
     beat.targets.add(target);
-    const owned = beat;
-    return () => {
-      owned.targets.delete(target);
-      if (owned.targets.size === 0 && this.#beats.get(intervalMs) === owned) {
-        clearInterval(owned.timer);
-        this.#beats.delete(intervalMs);
-      }
-    };
+  }
+
+  /** Stops beating `target` (added with the same interval); the last target stops the timer. */
+  remove(target: HeartbeatTarget, intervalMs: number): void {
+    const beat = this.#beats.get(intervalMs);
+    if (!beat || !beat.targets.delete(target)) return;
+    if (beat.targets.size === 0) {
+      clearInterval(beat.timer);
+      this.#beats.delete(intervalMs);
+    }
   }
 
   /** How many timers are running (one per distinct interval in use). */

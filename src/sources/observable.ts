@@ -14,40 +14,54 @@ export function isObservableLike(value: unknown): value is ObservableLike {
     typeof value === 'object' &&
     value !== null &&
     typeof (value as { subscribe?: unknown }).subscribe === 'function' &&
-    !isPromiseLike(value)
+    typeof (value as { then?: unknown }).then !== 'function'
   );
 }
 
-function isPromiseLike(value: object): boolean {
-  return typeof (value as { then?: unknown }).then === 'function';
+/**
+ * A push source: the Observable emits when it likes; the connection's bounded queue absorbs it.
+ * It is its own observer (a class, not closures: one small object per connection).
+ */
+class ObservableSource implements StreamSource {
+  readonly #observable: ObservableLike;
+  #sink: SourceSink | undefined;
+  #subscription: { unsubscribe(): void } | undefined;
+  #stopped = false;
+
+  constructor(observable: ObservableLike) {
+    this.#observable = observable;
+  }
+
+  start(sink: SourceSink): void {
+    this.#sink = sink;
+    const subscription = this.#observable.subscribe(this);
+    // A synchronous Observable may have finished, or been stopped, during subscribe().
+    if (this.#stopped) subscription.unsubscribe();
+    else this.#subscription = subscription;
+  }
+
+  // The observer side, called by the Observable as methods of this object (the Observable
+  // contract; rxjs binds them itself).
+  next(value: unknown): void {
+    if (!this.#stopped) this.#sink!.next(value);
+  }
+
+  error(err: unknown): void {
+    if (!this.#stopped) this.#sink!.error(err);
+  }
+
+  complete(): void {
+    if (!this.#stopped) this.#sink!.complete();
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
+  }
 }
 
-/** A push source: the Observable emits when it likes; the connection's bounded queue absorbs it. */
 export function fromObservable(observable: ObservableLike): StreamSource {
-  let subscription: { unsubscribe(): void } | undefined;
-  let stopped = false;
-  return {
-    start(sink: SourceSink) {
-      const sub = observable.subscribe({
-        next: (value) => {
-          if (!stopped) sink.next(value);
-        },
-        error: (err) => {
-          if (!stopped) sink.error(err);
-        },
-        complete: () => {
-          if (!stopped) sink.complete();
-        },
-      });
-      // A synchronous Observable may have finished, or been stopped, during subscribe().
-      if (stopped) sub.unsubscribe();
-      else subscription = sub;
-    },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      subscription?.unsubscribe();
-      subscription = undefined;
-    },
-  };
+  return new ObservableSource(observable);
 }

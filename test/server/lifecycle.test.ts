@@ -99,10 +99,14 @@ test('heartbeat comments keep quiet streams alive; one timer serves every connec
     await app.close();
   }
   const scheduler = new HeartbeatScheduler();
-  const undo = Array.from({ length: 1000 }, () => scheduler.add({ heartbeat() {} }, 15_000));
-  undo.push(scheduler.add({ heartbeat() {} }, 5_000));
+  const targets = Array.from({ length: 1000 }, () => ({ heartbeat() {} }));
+  for (const t of targets) scheduler.add(t, 15_000);
+  const other = { heartbeat() {} };
+  scheduler.add(other, 5_000);
   assert.equal(scheduler.timerCount, 2, '1001 connections, two intervals, two timers');
-  for (const u of undo) u();
+  for (const t of targets) scheduler.remove(t, 15_000);
+  assert.equal(scheduler.timerCount, 1);
+  scheduler.remove(other, 5_000);
   assert.equal(scheduler.timerCount, 0);
 });
 
