@@ -1,8 +1,7 @@
 // eventide, hub route: every connection subscribes to one hub channel (with resume after
 // Last-Event-ID); publishing goes through hub.publish, which stores, assigns the id and fans out.
 // The seed route is the documented per-connection interval Observable.
-import { Controller, Sse, createApp, type RequestContext } from '../../dist/index.js';
-import { Hub } from '../../dist/hub/index.js';
+import { Controller, Sse, createApp, Hub, type RequestContext } from '../../dist/index.js';
 import { interval, map } from 'rxjs';
 import { runServer, makePayload, type Payload } from './harness.mjs';
 
