@@ -191,8 +191,14 @@ export class SseConnection implements Flushable, SourceSink {
     if (!this.#committed) this.#commit();
     const frames = this.#frames;
     if (frames.length > 0) {
-      const chunk = frames.length === 1 ? frames[0] : pass.join(frames, this.#queuedBytes);
-      this.#frames = [];
+      let chunk: Uint8Array;
+      if (frames.length === 1) {
+        chunk = frames[0];
+        frames.length = 0; // the common case of a quiet stream: keep the array
+      } else {
+        chunk = pass.join(frames, this.#queuedBytes);
+        this.#frames = []; // the pass keeps `frames` to recognise the same burst on other connections
+      }
       this.#queuedBytes = 0;
       if (!this.res.write(chunk)) this.#listenForDrain();
       this.#socketBuffered = this.res.writableLength;

@@ -36,16 +36,20 @@ export class FlushPass {
   }
 }
 
-const dirty = new Set<Flushable>();
+// Two sets used in turn: connections marked dirty during a pass (by a write callback) go to the
+// other set and wait for the next pass; no per-turn copy.
+let dirty = new Set<Flushable>();
+let flushing = new Set<Flushable>();
 let scheduled = false;
 
 function flushAll(): void {
   scheduled = false;
   const pass = new FlushPass();
-  // Connections marked dirty during this pass (by a write callback) wait for the next one.
-  const batch = [...dirty];
-  dirty.clear();
+  const batch = dirty;
+  dirty = flushing;
+  flushing = batch;
   for (const connection of batch) connection.flush(pass);
+  batch.clear();
 }
 
 /** Asks for `connection.flush()` once the current turn of the event loop has run. */
