@@ -2,6 +2,7 @@
 // heartbeats, and a single teardown whichever side ends the stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventideError } from '../errors.js';
+import { encodeEvent } from '../protocol/encode.js';
 import { frameOf } from '../protocol/frames.js';
 import type { MessageEvent } from '../protocol/types.js';
 import type { SourceSink, StreamSource } from '../sources/index.js';
@@ -142,9 +143,6 @@ export class SseConnection implements Flushable, SourceSink {
     if (this.#closed) return;
     this.#hooks.onError(err);
     if (!this.#committed) {
-      this.#frames = [];
-      this.#queuedBytes = 0;
-      this.#stopSource();
       respondError(this.res, err);
       this.#teardown('error');
       return;
@@ -152,7 +150,7 @@ export class SseConnection implements Flushable, SourceSink {
     const payload = JSON.stringify(
       err instanceof EventideError && err.expose ? publicError(err) : { code: 'EVENTIDE_STREAM_FAILED', message: 'The stream failed on the server' },
     );
-    this.#frames.push(Buffer.from(`event: ${STREAM_ERROR_EVENT}\ndata: ${payload}\n\n`));
+    this.#frames.push(Buffer.from(encodeEvent({ type: STREAM_ERROR_EVENT, data: payload })));
     this.end('error');
   }
 
@@ -265,8 +263,6 @@ export class SseConnection implements Flushable, SourceSink {
   }
 
   #slowClient(): void {
-    this.#frames = [];
-    this.#queuedBytes = 0;
     this.#teardown('slow-client');
     // The client is not reading: a graceful end would queue behind what it never reads.
     this.res.destroy();

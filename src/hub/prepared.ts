@@ -1,10 +1,9 @@
 // Encode once: an event that arrives from the backend is turned, once per process, into a shared
 // wire body and a shared data value. Every subscriber's event object reuses them.
-import { encodeBody, setFrame, withId } from '../protocol/frames.js';
+import { encodeBody, idOnlyFrame, setFrame, withId } from '../protocol/frames.js';
 import type { StoredEvent } from './backend.js';
 import { ANCHOR_EVENT_TYPE, type HubEvent } from './types.js';
 
-const utf8 = new TextEncoder();
 
 /** One stored event, ready to be handed to any number of subscribers. */
 export class PreparedEvent {
@@ -85,7 +84,7 @@ export class PreparedEvent {
  */
 export function anchorEvent(streamId: string): HubEvent {
   const event: HubEvent = Object.freeze({ type: ANCHOR_EVENT_TYPE, data: '', id: streamId });
-  setFrame(event, utf8.encode(`id: ${streamId}\n\n`));
+  setFrame(event, idOnlyFrame(streamId));
   return event;
 }
 

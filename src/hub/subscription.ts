@@ -150,11 +150,7 @@ export class HubSubscription {
 
     let emitted = false;
     if (gapped.length > 0) {
-      const data: GapSignalData = Object.freeze({
-        channels: Object.freeze(gapped),
-        lastEventId: describeLastEventId(lastEventId),
-      });
-      this.#out.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
+      this.#emitGap(gapped, describeLastEventId(lastEventId));
       emitted = true;
     }
     // A long catch-up must not flood the connection: a client that reads would be taken for a
@@ -213,10 +209,12 @@ export class HubSubscription {
   }
 
   #emitMissed(index: number): void {
-    const data: GapSignalData = Object.freeze({
-      channels: Object.freeze([this.#channels[index]]),
-      lastEventId: this.#position(),
-    });
+    this.#emitGap([this.#channels[index]], this.#position());
+  }
+
+  /** The gap signal: `channels` missed events after `lastEventId`; its id is the current position. */
+  #emitGap(channels: string[], lastEventId: string | null): void {
+    const data: GapSignalData = Object.freeze({ channels: Object.freeze(channels), lastEventId });
     this.#out.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
   }
 

@@ -56,3 +56,13 @@ export function withId(id: string, body: Uint8Array): Uint8Array {
   frame.set(body, head.length);
   return frame;
 }
+
+const BLANK_LINE = utf8.encode('\n');
+
+/**
+ * A frame with only an `id:` line. [spec] A block with an id and no data dispatches nothing, yet
+ * the client's last event id takes the value.
+ */
+export function idOnlyFrame(id: string): Uint8Array {
+  return withId(id, BLANK_LINE);
+}
