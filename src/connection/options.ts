@@ -1,3 +1,5 @@
+import { EventideError } from '../errors.js';
+
 /** Per-connection limits and timings. Set app-wide in `createApp`, per route in `@Sse`. */
 export interface StreamOptions {
   /** Milliseconds between heartbeat comments on an otherwise quiet stream; 0 disables. Default 15000. */
@@ -17,13 +19,21 @@ export const STREAM_DEFAULTS: Required<StreamOptions> = {
   maxQueuedEvents: 10_000,
 };
 
-export function resolveStreamOptions(...layers: (StreamOptions | undefined)[]): Required<StreamOptions> {
+/**
+ * Merges option layers (app, then route) over the defaults. Throws `EVENTIDE_INVALID_OPTION` for a
+ * value that is not a non-negative number, naming `where` it was set.
+ */
+export function resolveStreamOptions(where: string, ...layers: (StreamOptions | undefined)[]): Required<StreamOptions> {
   const out = { ...STREAM_DEFAULTS };
   for (const layer of layers) {
     if (!layer) continue;
     for (const key of Object.keys(STREAM_DEFAULTS) as (keyof StreamOptions)[]) {
       const value = layer[key];
-      if (value !== undefined) out[key] = value;
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new EventideError('EVENTIDE_INVALID_OPTION', `${where} option ${key} must be a non-negative number, got ${String(value)}`);
+      }
+      out[key] = value;
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // Turns controllers into a route table and serves requests: context, parameters, handler call,
 // then either an ordinary response or an SSE stream handed to the connection layer.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { StreamOptions } from '../connection/options.js';
+import { resolveStreamOptions, type StreamOptions } from '../connection/options.js';
 import { respondError } from '../connection/respond-error.js';
 import type { Aborter, SseConnection } from '../connection/connection.js';
 import { EventideError, httpError } from '../errors.js';
@@ -18,7 +18,7 @@ export interface StreamHost {
   /** Refuses a new stream when a limit is reached: returns the error to answer with, if any. */
   admit(req: IncomingMessage): EventideError | undefined;
   /** Opens a stream for a request whose handler produced a source. */
-  open(req: IncomingMessage, res: ServerResponse, abort: Aborter, options: StreamOptions | undefined): SseConnection;
+  open(req: IncomingMessage, res: ServerResponse, abort: Aborter, options: Required<StreamOptions>): SseConnection;
   /** Hears of errors the application should know about. */
   onError(err: unknown, req: IncomingMessage): void;
   /** Most bytes of a request body. */
@@ -31,6 +31,8 @@ interface BoundRoute {
   handler: (...args: unknown[]) => unknown;
   instance: object;
   params: ParamSpec[] | undefined;
+  /** The stream options of an @Sse route: the app's, overridden by the route's, merged once. */
+  stream: Required<StreamOptions>;
 }
 
 /** A controller class (with a no-argument constructor) or an instance of one. */
@@ -54,7 +56,7 @@ function instantiate(input: ControllerInput): object {
   return input;
 }
 
-export function buildRoutes(controllers: readonly ControllerInput[]): RouteTable<BoundRoute> {
+export function buildRoutes(controllers: readonly ControllerInput[], appStream: Required<StreamOptions>): RouteTable<BoundRoute> {
   const table = new RouteTable<BoundRoute>();
   for (const input of controllers) {
     const instance = instantiate(input);
@@ -78,6 +80,7 @@ export function buildRoutes(controllers: readonly ControllerInput[]): RouteTable
         handler: handler as (...args: unknown[]) => unknown,
         instance,
         params: meta.params.get(route.key),
+        stream: route.sse ? resolveStreamOptions(`@Sse('${route.path}') of ${ctor.name}`, appStream, route.stream) : appStream,
       });
     }
   }
@@ -227,7 +230,7 @@ export async function handleRequest(
       return;
     }
     res.off('close', onClose);
-    host.open(req, res, abort, route.meta.stream).start(source);
+    host.open(req, res, abort, route.stream).start(source);
   } catch (err) {
     if (!(err instanceof EventideError && err.expose)) host.onError(err, req);
     respondError(res, err);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import { SseConnection, type CloseReason } from '../connection/connection.js';
 import { HeartbeatScheduler } from '../connection/heartbeat.js';
-import { resolveStreamOptions, STREAM_DEFAULTS, type StreamOptions } from '../connection/options.js';
+import { resolveStreamOptions, type StreamOptions } from '../connection/options.js';
 import { EventideError } from '../errors.js';
 import { buildRoutes, handleRequest, type ControllerInput, type StreamHost } from '../router/router.js';
 
@@ -77,17 +77,15 @@ export function createApp(options: AppOptions): App {
   if (!options || !Array.isArray(options.controllers)) {
     throw new EventideError('EVENTIDE_INVALID_OPTION', 'createApp({ controllers }) needs an array of controller classes or instances');
   }
-  for (const key of Object.keys(STREAM_DEFAULTS) as (keyof StreamOptions)[]) {
-    checkLimit(key, options[key], 0);
-  }
   const maxStreams = checkLimit('maxStreams', options.maxStreams, 0);
   const maxPerAddress = checkLimit('maxStreamsPerAddress', options.maxStreamsPerAddress, 0);
   const bodyLimit = checkLimit('bodyLimit', options.bodyLimit, 1024 * 1024);
   const closeGraceMs = checkLimit('closeGraceMs', options.closeGraceMs, 2000);
   const report = options.onError ?? ((err: unknown) => console.error('[eventide]', err));
-  const appStreamOptions = resolveStreamOptions(options);
+  // Stream options are checked and merged here and per route, once, not per connection.
+  const appStreamOptions = resolveStreamOptions('createApp', options);
 
-  const table = buildRoutes(options.controllers);
+  const table = buildRoutes(options.controllers, appStreamOptions);
   const heartbeats = new HeartbeatScheduler();
   const open = new Set<SseConnection>();
   const perAddress = new Map<string, number>();
@@ -119,8 +117,8 @@ export function createApp(options: AppOptions): App {
       stats.rejectedStreams++;
       return new EventideError('EVENTIDE_TOO_MANY_STREAMS', `${refusal}; retry later`, { status: 503, expose: true });
     },
-    open(req, res, abort, routeOptions) {
-      const connection = new SseConnection(req, res, abort, resolveStreamOptions(appStreamOptions, routeOptions), {
+    open(req, res, abort, streamOptions) {
+      const connection = new SseConnection(req, res, abort, streamOptions, {
         heartbeats,
         onClose,
         onError: (err) => report(err, req),

@@ -114,4 +114,12 @@ test('invalid options are refused with a clear error', () => {
   assert.throws(() => createApp({ controllers: [Quiet], heartbeatMs: -1 }), /heartbeatMs must be a non-negative number/);
   assert.throws(() => createApp({ controllers: [Quiet], maxStreams: Number.NaN }), { code: 'EVENTIDE_INVALID_OPTION' });
   assert.throws(() => createApp({} as never), /needs an array of controller/);
+  @Controller()
+  class BadRoute {
+    @Sse('x', { maxBufferedBytes: -5 })
+    x() {
+      return NEVER;
+    }
+  }
+  assert.throws(() => createApp({ controllers: [BadRoute] }), /@Sse\('x'\) of BadRoute option maxBufferedBytes must be a non-negative number/);
 });
