@@ -1,6 +1,7 @@
 // A node:http request and response as an Exchange.
 import { createReadStream } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Sink } from '../../connection/sink.js';
 import type { Exchange, FileBody } from '../../core/exchange.js';
@@ -54,10 +55,13 @@ export class NodeExchange implements Exchange {
   readonly method: string;
   readonly target: string;
   readonly parsedBody: { value: unknown } | undefined;
+  // Kept because a finished response lets go of its socket while the socket may still hold bytes.
+  readonly #socket: Socket | null;
 
   constructor(req: IncomingMessage, res: ServerResponse, parsedBody?: { value: unknown }) {
     this.req = req;
     this.res = res;
+    this.#socket = req.socket ?? null;
     this.method = (req.method ?? 'GET').toUpperCase();
     this.target = req.url ?? '/';
     this.parsedBody = parsedBody;
@@ -117,9 +121,21 @@ export class NodeExchange implements Exchange {
   }
   destroy(): void {
     this.res.destroy();
+    this.#socket?.destroy();
   }
+  /** The response is complete and its bytes left the socket's buffer (or the socket is gone). */
   onFinished(listener: () => void): void {
-    this.res.once('close', listener);
+    this.res.once('close', () => {
+      const socket = this.#socket;
+      if (!socket || socket.destroyed || socket.writableLength === 0) return listener();
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        listener();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
   }
   onAbort(listener: () => void): void {
     const res = this.res;
