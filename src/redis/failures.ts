@@ -80,19 +80,21 @@ export function redisFailure(operation: Operation, cause: unknown, context: Fail
     reply === undefined
       ? `${subject}${lead}: Redis at ${context.where} cannot be reached: ${trimDot(reason)}. ` +
         'Check that Redis runs and is reachable from this process; eventide reconnects by itself.'
-      : `${subject}${lead}: Redis at ${context.where} answered ${JSON.stringify(trimDot(reason))}. ${advice(reply, context)}`;
+      : `${subject}${lead}: Redis at ${context.where} answered ${JSON.stringify(trimDot(reason))}. ${advice(reply, operation, context)}`;
   return new EventideError(code, text, { cause });
 }
 
 /** What to do about an error reply, in one or two sentences. */
-function advice(reply: string, context: FailureContext): string {
+function advice(reply: string, operation: Operation, context: FailureContext): string {
   switch (reply) {
     case 'WRONGTYPE':
       return context.key === undefined
         ? 'A key eventide uses holds a value that is not a stream: something else wrote it. Delete it, or give eventide its own keyPrefix.'
         : `The key ${JSON.stringify(context.key)} holds a value that is not a stream: something other than eventide ` +
-            'wrote it. Delete that key (or give eventide its own keyPrefix); the channel works again once the key ' +
-            'is gone or a stream, and is retried until then.';
+            'wrote it. Delete that key (or give eventide its own keyPrefix)' +
+            (operation === 'follow'
+              ? '; live delivery of this channel resumes by itself once the key is gone or a stream again, the other channels are not affected.'
+              : '.');
     case 'NOAUTH':
       return 'Redis requires a password: give it in the URL (redis://:password@host:port or redis://user:password@host:port) or in redisOptions.';
     case 'WRONGPASS':

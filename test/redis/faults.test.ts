@@ -451,6 +451,47 @@ describe('redis backend: errors say what Redis answered', { skip: skipServer }, 
     }
   });
 
+  it('NOPERM on one key: only that channel stops, and it resumes without a gap once allowed again', async () => {
+    // `limited2` may touch the wake stream and two channels; the publisher is the default user.
+    const allow = ['~perkey:wake:*', '~perkey:ch:good', '~perkey:ch:bad'];
+    await admin.call('ACL', 'SETUSER', 'limited2', 'on', '>pw', '+@all', ...allow);
+    const follower = redisBackend({ url: `redis://limited2:pw@127.0.0.1:${port()}`, keyPrefix: 'perkey:', blockMs: 200 });
+    const publisher = redisBackend({ url: `redis://:sekrit@127.0.0.1:${port()}`, keyPrefix: 'perkey:' });
+    const good = collector();
+    const bad = collector();
+    try {
+      await Promise.all([follower.ready(), publisher.ready()]);
+      const stops = [
+        follower.follow('good', follower.zeroId, good.onEvent, good.onError),
+        follower.follow('bad', follower.zeroId, bad.onEvent, bad.onError),
+      ];
+      await publisher.append('bad', rec('bad-1'), LIMITS);
+      await publisher.append('good', rec('good-1'), LIMITS);
+      await waitFor('the first events', () => good.events.length === 1 && bad.events.length === 1);
+
+      await admin.call('ACL', 'SETUSER', 'limited2', 'resetkeys', allow[0], allow[1]);
+      await publisher.append('good', rec('good-2'), LIMITS); // ends the read that was pending before the change
+      await waitFor('good-2', () => good.events.length === 2);
+      await publisher.append('bad', rec('bad-2'), LIMITS);
+      await waitFor('the report of the forbidden channel', () => bad.errors.length > 0, 5000);
+      await publisher.append('good', rec('good-3'), LIMITS);
+      await waitFor('good-3', () => good.events.length === 3, 5000);
+      assert.ok(isEventideError(bad.errors[0], 'EVENTIDE_BACKEND_REJECTED'), String(bad.errors[0]));
+      assert.match(bad.errors[0].message, /NOPERM/);
+      assert.match(bad.errors[0].message, /channel "bad"/);
+
+      await admin.call('ACL', 'SETUSER', 'limited2', allow[2]);
+      await waitFor('the channel to resume', () => bad.data().includes('bad-2'), RETRY_MAX_MS + 5000);
+      // Its stream still held bad-1, the last event delivered: nothing was lost, so no gap signal.
+      assert.deepEqual(bad.timeline, ['bad-1', 'error:EVENTIDE_BACKEND_REJECTED', 'bad-2']);
+      assert.deepEqual(good.data(), ['good-1', 'good-2', 'good-3']);
+      assert.deepEqual(good.errors, []);
+      for (const stop of stops) stop();
+    } finally {
+      await Promise.all([follower.close(), publisher.close()]);
+    }
+  });
+
   it('BUSY: a replay fails with EVENTIDE_BACKEND_UNAVAILABLE (it passes), live delivery resumes', async () => {
     const backend = redisBackend({
       url: `redis://:sekrit@127.0.0.1:${port()}`, keyPrefix: 'busy:', blockMs: 100, commandTimeoutMs: 500,
