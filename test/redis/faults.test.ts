@@ -358,7 +358,9 @@ describe('redis follower: the hang watchdog', { skip: skipServer }, () => {
           frozenAt = performance.now();
         }
       }, (error) => reports.push({ at: performance.now(), error }));
-      await backend.append('h', rec('freeze'), LIMITS);
+      // Not awaited: Redis may be frozen after it sent the entry to the follower and before it
+      // answered the publisher (which then fails after commandTimeoutMs, as documented).
+      const publishing = backend.append('h', rec('freeze'), LIMITS).catch((err: Error) => err);
       await waitFor('the hang to be reported', () => reports.length > 0, 10_000);
       // ioredis would have waited its disconnectTimeout (2 s) for the frozen server to close the socket.
       const took = reports[0].at - frozenAt;
@@ -369,6 +371,7 @@ describe('redis follower: the hang watchdog', { skip: skipServer }, () => {
       assert.equal(reports.length, 1);
 
       redis.signal('SIGCONT');
+      await publishing;
       await backend.append('h', rec('thawed'), LIMITS);
       await waitFor('delivery to carry on', () => got.includes('thawed'), 10_000);
       assert.deepEqual(got, ['freeze', 'thawed']);
