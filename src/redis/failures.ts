@@ -70,7 +70,9 @@ export function redisFailure(operation: Operation, cause: unknown, context: Fail
     operation === 'publish'
       ? reply === undefined
         ? 'the event was not published (Redis may or may not have stored it; publish again if it must arrive)'
-        : 'the event was not published (Redis refused it)'
+        : // The script's first write is its XADD; an error before it stores nothing. (Only an ACL that
+          // forbids XTRIM or PEXPIRE but allows XADD could fail after it.)
+          'the event was not published (Redis answered with an error)'
       : operation === 'connect'
         ? 'Redis cannot be used'
         : operation === 'read'
@@ -127,9 +129,4 @@ function advice(reply: string, operation: Operation, context: FailureContext): s
 
 function trimDot(text: string): string {
   return text.endsWith('.') ? text.slice(0, -1) : text;
-}
-
-/** The error of a read Redis did not answer in time: it hangs, or the network drops packets. */
-export function hangError(ms: number): Error {
-  return new Error(`no answer to a read within ${ms} ms: Redis hangs, or the network drops packets`);
 }

@@ -22,7 +22,7 @@ import type { Link } from './connection.js';
 import { EventideError } from '../errors.js';
 import { MAX_TIMER_MS } from '../options/validate.js';
 import { entrySeq, entryToEvent } from './entries.js';
-import { hangError, isKeyError, replyCode } from './failures.js';
+import { isKeyError, replyCode } from './failures.js';
 import type { CallbackGuard } from './guard.js';
 import { ZERO_ID, compareStreamIds } from './ids.js';
 
@@ -254,7 +254,7 @@ export class Follower {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.catch(() => undefined); // it fails too, once the connection is gone
-        reject(new HungRead(hangError(limitMs).message));
+        reject(new HungRead(`no answer to a read within ${limitMs} ms: Redis hangs, or the network drops packets`));
         void this.reader.drop();
       }, Math.min(limitMs, MAX_TIMER_MS));
       pending.then(
