@@ -203,7 +203,7 @@ export class Follower {
   /** One turn: retry the failing keys that are due, or one shared blocking read. */
   private async step(): Promise<void> {
     if (!this.reader.ready) {
-      await this.reader.waitUntilReady();
+      await this.reconnected();
       return;
     }
     const now = Date.now();
@@ -330,7 +330,29 @@ export class Follower {
       // Connected, yet the command failed (say, the socket is closing): not a hot loop.
       await this.sleep(this.backoff(++this.readFailures));
     } else {
+      await this.reconnected();
+    }
+  }
+
+  /**
+   * Waits until the reader is connected again. Redis may refuse the new connection (a password set
+   * or changed while running: NOAUTH, WRONGPASS): the followers, told of the lost connection, are
+   * then also told once what Redis answered, so the report does not stop at "cannot be reached".
+   */
+  private async reconnected(): Promise<void> {
+    let told: string | undefined;
+    const onError = (err: Error): void => {
+      const code = replyCode(err);
+      if (code === undefined || code === told) return;
+      told = code;
+      const error = this.reader.failure('follow', err);
+      for (const followed of [...this.byKey.values()]) for (const f of [...followed.follows]) this.report(f, error, true);
+    };
+    this.reader.redis.on('error', onError);
+    try {
       await this.reader.waitUntilReady();
+    } finally {
+      this.reader.redis.off('error', onError);
     }
   }
 

@@ -331,6 +331,54 @@ describe('redis follower: retries of a failing channel', { skip: skipServer }, (
   });
 });
 
+describe('redis follower: a password set while running', { skip: skipServer }, () => {
+  let redis: PrivateRedis;
+  before(async () => {
+    redis = await PrivateRedis.start();
+  });
+  after(async () => {
+    await redis?.destroy();
+  });
+
+  it('tells the followers NOAUTH, not only that the connection was lost, and resumes once it is allowed', async () => {
+    const backend = redisBackend({ url: redis.url, keyPrefix: 'pw:', blockMs: 200 });
+    const admin = new Redis(redis.url); // stays authenticated when the password is set
+    const got = collector();
+    try {
+      await backend.ready();
+      await admin.ping();
+      const stop = backend.follow('x', backend.zeroId, got.onEvent, got.onError);
+      await backend.append('x', rec('before'), LIMITS);
+      await waitFor('the first event', () => got.events.length === 1);
+
+      await admin.config('SET', 'requirepass', 'new-secret');
+      await admin.client('KILL', 'TYPE', 'normal'); // every connection but this one reconnects, and is refused
+      await waitFor('the followers to hear NOAUTH', () => got.errors.some((e) => /NOAUTH/.test(e.message)), 10_000);
+      const noauth = got.errors.find((e) => /NOAUTH/.test(e.message))!;
+      assert.ok(isEventideError(noauth, 'EVENTIDE_BACKEND_REJECTED'), String(noauth));
+      assert.match(noauth.message, /requires a password/);
+      await assert.rejects(backend.append('x', rec('refused'), LIMITS), (err) => {
+        assert.ok(isEventideError(err, 'EVENTIDE_PUBLISH_FAILED'), String(err));
+        assert.match((err as Error).message, /NOAUTH/);
+        return true;
+      });
+
+      await admin.config('SET', 'requirepass', '');
+      let published = false;
+      await waitFor('delivery to resume', async () => {
+        if (!published) published = await backend.append('x', rec('after'), LIMITS).then(() => true, () => false);
+        return got.data().includes('after');
+      }, 15_000, 100);
+      assert.deepEqual(got.data(), ['before', 'after']);
+      assert.equal(got.errors.filter((e) => /NOAUTH/.test(e.message)).length, 1, 'NOAUTH told once');
+      stop();
+    } finally {
+      admin.disconnect();
+      await backend.close();
+    }
+  });
+});
+
 describe('redis follower: the hang watchdog', { skip: skipServer }, () => {
   let redis: PrivateRedis;
   before(async () => {
