@@ -129,6 +129,9 @@ export class Follower {
       this.byKey.set(key, followed);
     }
     followed.follows.add(follow);
+    // Joining a channel that cannot be read now: told like the others (later, never inside add).
+    const failing = followed;
+    if (failing.error !== undefined) queueMicrotask(() => failing.error && this.report(follow, failing.error));
     if (!this.running) this.start();
     else this.wake();
     return () => this.remove(follow);

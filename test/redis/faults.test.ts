@@ -113,6 +113,12 @@ describe('redis follower: one channel with a key of the wrong type', { skip }, (
       assert.match(failure.message, /Delete that key/);
       assert.doesNotMatch(failure.message, /cannot be reached/);
 
+      // A follow that joins the broken channel now is told too, at once.
+      const late = collector();
+      stops.push(backend.follow('wt-a', a.events[0].id, late.onEvent, late.onError));
+      await waitFor('the late follow to be told', () => late.errors.length === 1, 1000);
+      assert.ok(isEventideError(late.errors[0], 'EVENTIDE_BACKEND_REJECTED'));
+
       // Publishing to it and replaying it fail with the same diagnosis.
       await assert.rejects(backend.append('wt-a', rec('refused'), LIMITS), (err) => {
         assert.ok(isEventideError(err, 'EVENTIDE_PUBLISH_FAILED'), String(err));
