@@ -42,3 +42,40 @@ export function describe(error: unknown): string {
   }
   return String(error);
 }
+
+/** The page's origin in a browser (or worker); `undefined` in Node, where nothing is cross-origin. */
+export function pageOrigin(): string | undefined {
+  const location = (globalThis as { location?: { origin?: string } }).location;
+  return typeof location?.origin === 'string' && location.origin !== 'null' ? location.origin : undefined;
+}
+
+/**
+ * After `fetch` rejected: why retrying is futile, or `undefined` when the failure may be a passing
+ * network error (worth a reconnect).
+ *
+ * - A URL whose scheme is not `http:` or `https:` cannot become an event stream.
+ * - In a page, a cross-origin request that the server refused by CORS rejects exactly like a network
+ *   error: fetch hides the difference from scripts. A `no-cors` HEAD request to the same URL tells
+ *   them apart: it succeeds (with an opaque response) when the server answered, and fails when the
+ *   network did. Chromium's EventSource fails the connection on a CORS refusal; so does this client.
+ */
+export async function futileFailure(url: string, fetchImpl: typeof globalThis.fetch, signal: AbortSignal): Promise<string | undefined> {
+  const target = new URL(url);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return `the scheme ${target.protocol} cannot carry an event stream (use http: or https:)`;
+  }
+  const origin = pageOrigin();
+  if (origin === undefined || target.origin === origin) return undefined;
+  const probe = new AbortController();
+  const onAbort = () => probe.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await fetchImpl(url, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', cache: 'no-store', redirect: 'follow', signal: probe.signal });
+    return `the server answered, but its CORS headers do not allow this page (${origin}) to read the stream`;
+  } catch {
+    return undefined;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    probe.abort(); // nothing of the probe's response is read
+  }
+}
