@@ -4,7 +4,7 @@
 import { EventideError } from '../errors.js';
 import { createParser, type Parser } from '../protocol/parse.js';
 import type { ParsedEvent } from '../protocol/types.js';
-import { baseUrl, describe, futileFailure, isEventStream, originOf, toByteString } from './http.js';
+import { baseUrl, describe, futileFailure, isAbort, isEventStream, originOf, toByteString } from './http.js';
 import { reconnectDelay, resolveOptions, type EventSourceOptions, type ResolvedOptions } from './options.js';
 import { tapOf } from './tap.js';
 import type { EventSourceEvents, EventSourceHandler, EventSourceListener } from './types.js';
@@ -267,6 +267,12 @@ export class EventSource extends EventTarget {
       });
     } catch (error) {
       if (!current()) return;
+      // [spec] If res is an aborted network error, then fail the connection. Our own aborts are
+      // handled above; this is the user agent's, e.g. `window.stop()` in a page.
+      if (isAbort(error)) {
+        this.#fail(new EventideError('EVENTIDE_CLIENT_NETWORK', `EventSource ${this.#url}: the request was aborted (${describe(error)})`, { cause: error }));
+        return;
+      }
       // [spec] If res is a network error, then reestablish the connection, unless the user agent
       // knows that to be futile, in which case the user agent may fail the connection.
       const futile = await futileFailure(this.#url, this.#options.fetch, controller.signal);

@@ -79,3 +79,8 @@ export async function futileFailure(url: string, fetchImpl: typeof globalThis.fe
     probe.abort(); // nothing of the probe's response is read
   }
 }
+
+/** True for the rejection of an aborted fetch (an `AbortError`). */
+export function isAbort(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
