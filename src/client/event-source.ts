@@ -4,7 +4,7 @@
 import { EventideError } from '../errors.js';
 import { createParser, type Parser } from '../protocol/parse.js';
 import type { ParsedEvent } from '../protocol/types.js';
-import { baseUrl, describe, futileFailure, isAbort, isEventStream, originOf, toByteString } from './http.js';
+import { baseUrl, describe, futileFailure, isAbort, isEventStream, needsPreflight, originOf, toByteString } from './http.js';
 import { reconnectDelay, resolveOptions, type EventSourceOptions, type ResolvedOptions } from './options.js';
 import { tapOf } from './tap.js';
 import type { EventSourceEvents, EventSourceHandler, EventSourceListener } from './types.js';
@@ -254,6 +254,7 @@ export class EventSource extends EventTarget {
     const lastEventId = this.#parser.lastEventId;
     if (lastEventId !== '') headers.set('last-event-id', toByteString(lastEventId));
 
+    const credentials: RequestCredentials = this.#withCredentials ? 'include' : 'same-origin';
     let response: Response;
     try {
       response = await this.#options.fetch(this.#url, {
@@ -261,7 +262,7 @@ export class EventSource extends EventTarget {
         headers,
         body: method === 'GET' || method === 'HEAD' ? null : body,
         signal: controller.signal,
-        credentials: this.#withCredentials ? 'include' : 'same-origin',
+        credentials,
         cache: 'no-store',
         redirect: 'follow',
       });
@@ -275,7 +276,13 @@ export class EventSource extends EventTarget {
       }
       // [spec] If res is a network error, then reestablish the connection, unless the user agent
       // knows that to be futile, in which case the user agent may fail the connection.
-      const futile = await futileFailure(this.#url, this.#options.fetch, controller.signal);
+      const futile = await futileFailure({
+        url: this.#url,
+        fetch: this.#options.fetch,
+        signal: controller.signal,
+        credentials,
+        preflighted: needsPreflight(method, headers),
+      });
       if (!current()) return;
       if (futile !== undefined) {
         // As Chromium does: a URL that is not http(s), or a cross-origin answer refused by CORS,

@@ -171,7 +171,7 @@ const lastEventId: Handler = ({ req, res, query }) => {
   const header = req.headers['last-event-id'];
   res.setHeader('content-type', 'text/event-stream');
   if (header) {
-    send(res, 200, {}, Buffer.concat([Buffer.from('data: '), Buffer.from(header, 'latin1'), Buffer.from('\n\n')]));
+    send(res, 200, {}, Buffer.concat([Buffer.from('data: '), Buffer.from(String(header), 'latin1'), Buffer.from('\n\n')]));
     return;
   }
   const id = query.get('idvalue') ?? Buffer.from('…');
