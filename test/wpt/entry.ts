@@ -2,6 +2,7 @@
 // asked, and runs one ported test file. Bundled by esbuild (see server.ts).
 import { EventSource as EventideEventSource } from '../../src/client/index.js';
 import { cases } from './cases.js';
+import { extraCases } from './extra-cases.js';
 import { finishWhenSettled } from './harness.js';
 
 type Impl = 'native' | 'eventide';
@@ -18,11 +19,11 @@ function install(): void {
 }
 
 function run(name: string): void {
-  const body = cases[name];
+  const body = cases[name] ?? extraCases[name];
   if (!body) throw new Error(`no ported test file ${name}`);
   finishWhenSettled(8000);
   body(impl());
 }
 
 install();
-(globalThis as Record<string, unknown>).wpt = { run, names: Object.keys(cases) };
+(globalThis as Record<string, unknown>).wpt = { run };

@@ -7,6 +7,8 @@ export interface Result {
   name: string;
   status: Status;
   message?: string;
+  /** What the test observed, for comparing the two implementations (see `AsyncTest.note`). */
+  note?: string;
 }
 
 const results: Result[] = [];
@@ -55,8 +57,11 @@ export const expect = {
   },
 };
 
-function record(name: string, status: Status, message?: string): void {
-  results.push(message === undefined ? { name, status } : { name, status, message });
+function record(name: string, status: Status, message?: string, note?: string): void {
+  const result: Result = { name, status };
+  if (message !== undefined) result.message = message;
+  if (note !== undefined) result.note = note;
+  results.push(result);
 }
 
 /** A test that runs at once; it passes when `body` returns without throwing. */
@@ -74,6 +79,7 @@ export class AsyncTest {
   readonly name: string;
   #settled = false;
   #cleanups: (() => void)[] = [];
+  #note: string | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -116,6 +122,11 @@ export class AsyncTest {
     setTimeout(() => this.step(body), ms);
   }
 
+  /** Records what the test observed with its result. */
+  note(text: string): void {
+    this.#note = text;
+  }
+
   cleanup(action: () => void): void {
     this.#cleanups.push(action);
   }
@@ -140,7 +151,7 @@ export class AsyncTest {
         // a cleanup failure does not change the result
       }
     }
-    record(this.name, status, message);
+    record(this.name, status, message, this.#note);
     queueMicrotask(maybeReport);
   }
 }

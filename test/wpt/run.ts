@@ -42,8 +42,9 @@ export async function runWpt(files?: string[], concurrency = 4): Promise<Outcome
   const outcome: Outcome = { native: new Map(), eventide: new Map() };
   try {
     const { cases } = await import('./cases.js');
+    const { extraCases } = await import('./extra-cases.js');
     const jobs: [string, Impl][] = [];
-    for (const file of files ?? Object.keys(cases)) for (const impl of ['native', 'eventide'] as const) jobs.push([file, impl]);
+    for (const file of files ?? [...Object.keys(cases), ...Object.keys(extraCases)]) for (const impl of ['native', 'eventide'] as const) jobs.push([file, impl]);
     // One browser context (cookie jar, connection pool) per implementation.
     const contexts = { native: await browser.newContext(), eventide: await browser.newContext() };
     const worker = (queue: [string, Impl][]) => async () => {

@@ -244,7 +244,30 @@ const corsUnsafeLastEventId: Handler = ({ req, res, query }) => {
   event(id === expected ? 'success' : 'failure', `got ${id}, expected ${expected}`);
 };
 
+// Echoes the request's headers (cookies left out) as JSON pairs in order; the first answer sets an id
+// so that the reconnect carries Last-Event-ID. Answers CORS preflights with what they ask for.
+const echoHeaders: Handler = ({ req, res }) => {
+  if (req.headers.origin !== undefined) {
+    res.setHeader('access-control-allow-origin', req.headers.origin);
+    res.setHeader('access-control-allow-credentials', 'true');
+  }
+  if (req.method === 'OPTIONS') {
+    const requested = req.headers['access-control-request-headers'];
+    if (requested !== undefined) res.setHeader('access-control-allow-headers', requested);
+    send(res, 204, {});
+    return;
+  }
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    if (name !== 'cookie') pairs.push([name, req.rawHeaders[i + 1]!]);
+  }
+  const first = req.headers['last-event-id'] === undefined;
+  send(res, 200, { 'content-type': 'text/event-stream' }, `${first ? 'id: 7\nretry: 20\n' : ''}data: ${JSON.stringify(pairs)}\n\n`);
+};
+
 const routes: Record<string, Handler> = {
+  '/eventide/echo-headers': echoHeaders,
   '/eventsource/resources/message.py': message,
   '/eventsource/resources/message.php': message,
   '/eventsource/resources/message2.py': message2,
@@ -269,7 +292,17 @@ export interface WptServer {
   close(): Promise<void>;
 }
 
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 export async function startWptServer(harness: string): Promise<WptServer> {
+  const closed = await closedPort();
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -302,7 +335,7 @@ export async function startWptServer(harness: string): Promise<WptServer> {
   const { port } = server.address() as AddressInfo;
   return {
     port,
-    pageUrl: (file, impl) => `http://${SITE}:${port}/eventsource/run.html?impl=${impl}&case=${encodeURIComponent(file)}`,
+    pageUrl: (file, impl) => `http://${SITE}:${port}/eventsource/run.html?impl=${impl}&closed=${closed}&case=${encodeURIComponent(file)}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
