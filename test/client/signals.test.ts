@@ -7,8 +7,8 @@ import { Observable, lastValueFrom, toArray } from 'rxjs';
 import { Controller, Get, Sse, createApp, httpError, type RequestContext } from '../../src/index.js';
 import { Hub } from '../../src/hub/index.js';
 import { EventSource, events, fromEventSource, isGap, type EventOf } from '../../src/client/index.js';
-import { isEventideError } from '../../src/errors.js';
-import { nextEvent, until } from './helpers.js';
+import { EventideError, isEventideError } from '../../src/errors.js';
+import { nextEvent, sseHead, startServer, until } from './helpers.js';
 
 /** An app whose streams send one event, then fail after the stream opened. */
 async function failingApp() {
@@ -164,4 +164,53 @@ test('events(): the gap signal is a typed event (channels, lastEventId), then li
     await app.close();
     await hub.close();
   }
+});
+
+test('eventide-error in the same chunk as events: the events before are delivered, nothing after; any code is passed on', async () => {
+  const srv = await startServer((req, res) => {
+    sseHead(res);
+    res.write('data: a\n\nevent: eventide-error\ndata: {"code":"MYAPP_GONE","message":"gone for good"}\n\ndata: after\n\n');
+  });
+  try {
+    const seen: unknown[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const event of events(srv.url, { reconnect: { delay: 0 } })) seen.push(event.data);
+      })(),
+      (error: unknown) => error instanceof EventideError && error.code === ('MYAPP_GONE' as string) && error.message === 'gone for good',
+    );
+    assert.deepEqual(seen, ['a']);
+    assert.equal(srv.requests.length, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('eventide-error whose data is not { code, message } ends with EVENTIDE_STREAM_FAILED quoting it (bounded)', async () => {
+  const srv = await startServer((req, res) => {
+    sseHead(res);
+    res.write(`event: eventide-error\ndata: not json ${'x'.repeat(10_000)}\n\n`);
+  });
+  try {
+    const error = await lastValueFrom(fromEventSource(srv.url)).catch((caught: unknown) => caught);
+    assert.ok(isEventideError(error, 'EVENTIDE_STREAM_FAILED'), String(error));
+    assert.match((error as Error).message, /eventide-error: not json x+/);
+    assert.ok((error as Error).message.length < 400, 'the quoted data is cut short');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a URL that is not http(s) fails at once (EVENTIDE_CLIENT_NETWORK), without retrying', async () => {
+  const es = new EventSource('ftp://example.invalid/stream', { reconnect: { delay: 0 } });
+  const states: number[] = [];
+  es.onerror = () => states.push(es.readyState);
+  await until(() => es.readyState === EventSource.CLOSED, 'the source to fail');
+  assert.deepEqual(states, [EventSource.CLOSED], 'one error event, readyState CLOSED');
+  await assert.rejects(
+    (async () => {
+      for await (const _ of events('mailto:someone@example.invalid')) assert.fail('no event');
+    })(),
+    (error: unknown) => isEventideError(error, 'EVENTIDE_CLIENT_NETWORK') && /scheme mailto:/.test((error as Error).message),
+  );
 });
