@@ -237,3 +237,37 @@ test('a 50 ms loop body against a hub route publishing 1,000 events/s for 5 s: b
     await hub.close();
   }
 });
+
+test('a loop body that throws while the reading is paused closes the connection', async () => {
+  let closed = false;
+  let written = 0;
+  const srv = await startServer((req, res) => {
+    sseHead(res);
+    res.on('close', () => (closed = true));
+    const pump = () => {
+      while (!closed) {
+        const chunk = 'data: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n\n'.repeat(200);
+        written += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+  try {
+    await assert.rejects(
+      (async () => {
+        for await (const _ of events(srv.url)) {
+          await settled(() => written, 'the server to stop writing'); // paused: the client reads no more
+          throw new Error('the loop body failed');
+        }
+      })(),
+      /the loop body failed/,
+    );
+    await until(() => closed, 'the server to see the connection closed');
+  } finally {
+    await srv.close();
+  }
+});
