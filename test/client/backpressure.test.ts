@@ -16,6 +16,24 @@ function gate(): { wait: Promise<void>; open(): void } {
   return { wait, open };
 }
 
+/** A `fetch` that counts the body bytes reaching the client; `onResponse` runs for each response. */
+function countingFetch(count: { received: number }, onResponse: () => void = () => {}): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.body === null) return response;
+    onResponse();
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          count.received += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(counted, { status: response.status, headers: response.headers });
+  };
+}
+
 /** Resolves once `read()` has not changed for `quietMs` (polling), or rejects after `timeoutMs`. */
 async function settled(read: () => number, what: string, quietMs = 300, timeoutMs = 15_000): Promise<number> {
   let value = read();
@@ -31,7 +49,7 @@ async function settled(read: () => number, what: string, quietMs = 300, timeoutM
   return value;
 }
 
-test('a busy loop body stops the reading: the server write buffer backs up, then everything arrives in order', async (t) => {
+test('a busy loop body stops the reading: the client reads one chunk, the server waits for drain, then everything arrives in order', async (t) => {
   const TOTAL = 100_000; // ~11 MB: far more than socket buffers and maxBuffered (10000) hold
   const frame = (n: number) => `data: ${String(n).padStart(100, '0')}\n\n`;
   let written = 0;
@@ -58,8 +76,9 @@ test('a busy loop body stops the reading: the server write buffer backs up, then
     const hold = gate();
     let received = 0;
     let expected = 1;
+    const client = { received: 0 };
     const loop = (async () => {
-      for await (const event of events(srv.url, { parse: 'text', reconnect: { delay: 60_000 } })) {
+      for await (const event of events(srv.url, { parse: 'text', reconnect: { delay: 60_000 }, fetch: countingFetch(client) })) {
         assert.equal(Number(event.data), expected, 'in order, none lost');
         expected += 1;
         received += 1;
@@ -67,9 +86,15 @@ test('a busy loop body stops the reading: the server write buffer backs up, then
         if (received === TOTAL) break;
       }
     })();
-    const writtenWhileBlocked = await settled(() => written, 'the server to stop writing');
+    // Both sides quiet: the server waits for drain, and the client reads no more from the socket.
+    await settled(() => written + client.received, 'the server to stop writing and the client to stop reading');
+    const writtenWhileBlocked = written;
     const backlog = response!.writableLength;
-    t.diagnostic(`while the loop body was busy: the server wrote ${(writtenWhileBlocked / 1e6).toFixed(2)} MB of ${(TOTAL * frame(1).length / 1e6).toFixed(1)} MB, then waited for drain with ${backlog} bytes queued`);
+    t.diagnostic(
+      `while the loop body was busy: the server wrote ${(writtenWhileBlocked / 1e6).toFixed(2)} MB of ${(TOTAL * frame(1).length / 1e6).toFixed(1)} MB, ` +
+        `then waited for drain with ${backlog} bytes queued; the client had read ${client.received} bytes of it`,
+    );
+    assert.ok(client.received < 1024 * 1024, `the client read ${client.received} bytes while its loop body was busy`);
     assert.ok(sent < TOTAL, 'the server could not send everything: the client stopped reading');
     assert.ok(response!.writableNeedDrain, 'the server waits for drain');
     assert.ok(writtenWhileBlocked < 16e6, `bounded: ${writtenWhileBlocked} bytes written while the client did not read`);
@@ -143,27 +168,16 @@ test('a 50 ms loop body against a hub route publishing 1,000 events/s for 5 s: b
   // Counts the bytes that reach the client, per connection.
   const conn = { received: 0, consumed: 0 };
   let maxLag = 0;
-  const countingFetch: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    if (response.body === null) return response;
+  const fetchCounted = countingFetch(conn, () => {
     conn.received = 0;
     conn.consumed = 0;
-    const counted = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          conn.received += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(counted, { status: response.status, headers: response.headers });
-  };
+  });
   try {
     let last = 0;
     let gaps = 0;
     let delivered = 0;
     let slow = 0;
-    const iterator = events(`${app.url}/feed`, { parse: 'text', reconnect: { delay: 20 }, fetch: countingFetch });
+    const iterator = events(`${app.url}/feed`, { parse: 'text', reconnect: { delay: 20 }, fetch: fetchCounted });
     // Warm-up events until the client sees one, so that event 1 is published to a live subscription.
     const warm = iterator.next();
     let warmed = false;
