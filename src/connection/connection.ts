@@ -29,6 +29,8 @@ export interface ConnectionHooks {
 }
 
 const HEARTBEAT = Buffer.from(':\n');
+/** Sources that hold back (hub subscriptions) stop pushing once this share of `maxBufferedBytes` is unsent. */
+const HIGH_WATER_SHARE = 4;
 /** Pull sources pause once this much is queued in a turn, so a fast producer yields to the flush. */
 const PULL_PAUSE_BYTES = 64 * 1024;
 /** The `type` of the one event a stream that fails after opening ends with (`eventide-error`); EventSource's own is `error`. */
@@ -160,10 +162,26 @@ export class SseConnection implements Flushable, SourceSink {
 
   ready(): Promise<void> | undefined {
     if (this.#closed) return undefined;
-    if (this.#queuedBytes < PULL_PAUSE_BYTES && !this.res.writableNeedDrain) return undefined;
+    if (this.#queuedBytes < PULL_PAUSE_BYTES && !this.res.writableNeedDrain && this.demand() > 0) return undefined;
     // Listen for 'drain' only once someone waits: an idle connection carries no listener for it.
     this.#listenForDrain();
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+  }
+
+  /** Bytes a holding-back source may still push before the high-water mark (a quarter of maxBufferedBytes). */
+  demand(): number {
+    if (this.#closed) return 0;
+    // Below its own high-water mark the socket's buffer is not counted: no 'drain' would follow it.
+    const inSocket = this.res.writableNeedDrain ? this.#socketBuffered : 0;
+    return this.#options.maxBufferedBytes / HIGH_WATER_SHARE - this.#queuedBytes - inSocket;
+  }
+
+  unsent(): number {
+    return this.#queuedBytes + (this.res.destroyed ? 0 : this.res.writableLength);
+  }
+
+  stalled(): void {
+    if (!this.#closed) this.#slowClient();
   }
 
   // ---- writing ----

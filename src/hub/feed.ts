@@ -167,7 +167,14 @@ export class ChannelFeed {
         const prepared = this.prepare(stored);
         if (this.#listeners.size > 0) {
           prepared.fanOut(() => {
-            for (const listener of this.#listeners) listener(prepared);
+            for (const listener of this.#listeners) {
+              try {
+                listener(prepared);
+              } catch (err) {
+                // One subscriber's failure is its own (subscriptions end themselves on one).
+                this.#onError(err instanceof Error ? err : new Error(String(err)));
+              }
+            }
           });
         }
         if (this.#batchListeners.size > 0) {
@@ -183,7 +190,13 @@ export class ChannelFeed {
           // Events before the loss go out first (the pending batch), then the subscribers hear
           // of the loss (a gap signal), then the events after it.
           this.#flush();
-          for (const listener of this.#missedListeners) listener();
+          for (const listener of this.#missedListeners) {
+            try {
+              listener();
+            } catch (err) {
+              this.#onError(err instanceof Error ? err : new Error(String(err)));
+            }
+          }
         }
         onError(error);
       },
