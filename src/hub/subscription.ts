@@ -159,12 +159,11 @@ export class HubSubscription {
     if (this.#closed) return;
     const asked = parsePositions(lastEventId, this.#channels, this.#tag, (id) => backend.isValidId(id));
     const reads: ReadResult[] = await Promise.all(
-      this.#channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], 1)),
+      this.#channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)),
     );
     if (this.#closed) return;
     const gapped: string[] = [];
-    let resumed = false;
-    reads.forEach((read, i) => {
+    const replay = reads.map((read, i): ReadResult => {
       const position = asked === null ? undefined : asked[i];
       if (asked !== null && (position === undefined || !read.complete)) {
         // Unknown or trimmed: the client missed events we cannot give it. It restarts at the head.
@@ -173,21 +172,19 @@ export class HubSubscription {
       if (asked === null || position === undefined || !read.complete) {
         // Every event past the head reaches the feed after this read, so the buffer holds it.
         this.#cursors[i] = read.head;
-      } else {
-        this.#cursors[i] = position;
-        if (read.events.length > 0) resumed = true;
+        return { events: [], complete: true, head: read.head };
       }
+      this.#cursors[i] = position;
+      return read;
     });
     if (gapped.length > 0) this.#emitGap(gapped, describeLastEventId(lastEventId));
-    if (resumed) {
-      await this.#catchUp();
-      if (this.#closed || !this.#live) return;
-    } else {
-      this.#catchingUp = false;
-      if (!this.#handOff()) {
-        this.#lag();
-        return;
-      }
+    if (this.#closed) return;
+    const reachedHead = await this.#emitSlice(replay);
+    if (this.#closed) return;
+    this.#catchingUp = false;
+    if (!reachedHead || !this.#handOff()) {
+      this.#lag();
+      return;
     }
     if (!this.#emitted && anchor) {
       const position = this.#position();

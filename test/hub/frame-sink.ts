@@ -102,6 +102,12 @@ export class RecordingSink implements SourceSink {
     this.#observer.complete?.();
   }
 
+  /** The connection's demand: none while the gate is shut, else what is left of the budget. */
+  demand(): number {
+    if (this.gate) return 0;
+    return this.budget === undefined ? Infinity : this.budget - this.#sinceRelease;
+  }
+
   ready(): Promise<void> | undefined {
     if (!this.gate) return undefined;
     this.waits++;

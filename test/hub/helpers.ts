@@ -1,6 +1,7 @@
 // Shared helpers of the hub tests: collecting a subscription's events and waiting with a deadline.
 import type { Observable, Subscription } from 'rxjs';
 import { ANCHOR_EVENT_TYPE, type HubEvent } from '../../src/hub/index.js';
+import { setFrame } from '../../src/protocol/frames.js';
 import { subscribeWithDemand } from '../../src/sources/demand.js';
 import type { SourceSink } from '../../src/sources/types.js';
 
@@ -77,7 +78,10 @@ function wireSink(collector: Collector): SourceSink {
       const text = new TextDecoder().decode(bytes);
       const match = /^id: ([^\n]*)\n\n$/.exec(text);
       if (match === null) throw new Error(`unexpected frame on the wire: ${JSON.stringify(text)}`);
-      collector.events.push(Object.freeze({ type: ANCHOR_EVENT_TYPE, data: '', id: match[1] }));
+      // Recorded with the bytes written, so that framing it again gives the same id-only frame.
+      const anchor: HubEvent = Object.freeze({ type: ANCHOR_EVENT_TYPE, data: '', id: match[1] });
+      setFrame(anchor, bytes);
+      collector.events.push(anchor);
     },
   };
 }
