@@ -235,17 +235,17 @@ export class HubSubscription {
   async #emitSlice(reads: readonly ReadResult[]): Promise<boolean> {
     const { backend } = this.#host;
     let reachedHead = true;
-    // A read that returned exactly the slice asked for may have stopped short of the head (one
-    // that returned more ignored the limit and holds everything). Across channels, emit only up
-    // to the earliest end of such a slice; the rest comes with the next read.
+    // A read whose last event is not the head it saw stopped short (its slice was full). Across
+    // channels, emit only up to the earliest end of such a slice; the rest comes with the next read.
     let cutoff = Infinity;
     const slice: { index: number; stored: StoredEvent }[] = [];
     for (let i = 0; i < reads.length; i++) {
       const read = reads[i];
       const events = read.events;
-      if (events.length === CATCH_UP_SLICE) {
+      const last = events.at(-1);
+      if (last !== undefined && backend.compareIds(last.id, read.head) < 0) {
         reachedHead = false;
-        cutoff = Math.min(cutoff, events[events.length - 1].time);
+        cutoff = Math.min(cutoff, last.time);
       }
       if (!read.complete) {
         const from = this.#cursors[i];
