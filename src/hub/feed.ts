@@ -35,6 +35,14 @@ export class FeedBatch {
     return this.events[this.events.length - 1].id;
   }
 
+  /** The length of {@link bytes}, known without joining them. */
+  get byteLength(): number {
+    if (this.#bytes !== undefined) return this.#bytes.length;
+    let total = 0;
+    for (const event of this.events) total += event.singleFrame().length;
+    return total;
+  }
+
   /** The single-channel frames of every event, back to back: one buffer, made on first use. */
   get bytes(): Uint8Array {
     if (this.#bytes === undefined) {

@@ -17,6 +17,9 @@ import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
 /** Most events one catch-up read asks a backend for. */
 export const CATCH_UP_SLICE = 256;
 
+/** About how many bytes of events one catch-up read asks for (fewer events when they are large). */
+export const CATCH_UP_SLICE_BYTES = 512 * 1024;
+
 /** Bytes of catch-up emitted per turn of the event loop to a subscriber that has no demand of its own. */
 export const REPLAY_SLICE_BYTES = 64 * 1024;
 
@@ -89,6 +92,7 @@ export class HubSubscription {
   #heldBytes = 0;
   #catchingUp = false;
   #emitted = false;
+  #eventBytes = 1024;
   #closed = false;
 
   constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput) {
@@ -202,30 +206,42 @@ export class HubSubscription {
     this.#catchingUp = true;
     this.#live = false;
     const out = this.#out;
+    // The next slice is read while the connection drains, so that the client never waits for the
+    // backend; a slice read before the feed was held cannot end the catch-up, a fresh one does.
+    let prefetch: Promise<ReadResult[]> | undefined;
     try {
       while (!this.#closed) {
         if (out.demand() <= 0) {
           this.#buffer = undefined;
+          if (out.paced) prefetch ??= this.#read();
           await this.#waitForDemand();
           continue;
         }
         // Hold the feed's events during the read: if it reaches the head, those past it are here.
+        const holding = prefetch === undefined;
         if (this.#buffer === undefined) {
           this.#buffer = [];
           this.#heldBytes = 0;
         }
-        const reads = await Promise.all(
-          this.#channels.map((channel, i) => this.#host.backend.readAfter(channel, this.#cursors[i], CATCH_UP_SLICE)),
-        );
+        const reads = await (prefetch ?? this.#read());
+        prefetch = undefined;
         if (this.#closed) return;
         const reachedHead = await this.#emitSlice(reads);
         if (this.#closed) return;
-        if (reachedHead && this.#handOff()) return;
-        this.#buffer = undefined;
+        if (reachedHead && holding && this.#handOff()) return;
+        if (!reachedHead) this.#buffer = undefined;
       }
     } finally {
       this.#catchingUp = false;
     }
+  }
+
+  /** Reads the next slice of every channel after its cursor. */
+  #read(): Promise<ReadResult[]> {
+    const limit = Math.max(16, Math.min(CATCH_UP_SLICE, Math.ceil(CATCH_UP_SLICE_BYTES / this.#eventBytes)));
+    const { backend } = this.#host;
+    const cursors = [...this.#cursors];
+    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit)));
   }
 
   /**
@@ -273,7 +289,11 @@ export class HubSubscription {
         if (this.#closed) return false;
       }
       const event = this.#feeds[index].prepare(stored);
-      if (this.#emitIfNew(index, event, false)) bytes += event.body.length;
+      if (this.#emitIfNew(index, event, false)) {
+        bytes += event.body.length;
+        // A running average of event sizes, for the size of the next read.
+        this.#eventBytes += (event.body.length - this.#eventBytes) / 16;
+      }
       if (this.#closed) return false;
     }
     return reachedHead;
@@ -375,7 +395,7 @@ export class HubSubscription {
     // may end the stream.
     if (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0) {
       const demand = out.demand();
-      if (demand === Infinity || batch.bytes.length <= demand) {
+      if (demand === Infinity || batch.byteLength <= demand) {
         this.#synced[0] = true;
         this.#cursors[0] = batch.lastId;
         this.#emitted = true;
@@ -404,7 +424,9 @@ export class HubSubscription {
 
   /** Holds a live event that arrived during the handoff; past the bound, goes back to reading. */
   #hold(index: number, event: PreparedEvent): void {
-    this.#buffer!.push({ index, event });
+    // Dropped part way through a batch: the rest will be read from the backend too.
+    if (this.#buffer === undefined) return;
+    this.#buffer.push({ index, event });
     this.#heldBytes += event.body.length;
     if (this.#heldBytes > MAX_HELD_BYTES) {
       this.#buffer = undefined;
