@@ -20,7 +20,7 @@ export const SIZES = {
     steady: { clients: 200, rate: 5, windowMs: 800, sampleEvery: 10, ladder: [5, 50], ladderWindowMs: 400, graceMs: 300 },
     seed: { clients: 200, windowMs: 1200, warmMs: 0 },
     idle: { clients: 300 },
-    slow: { readers: 20, events: 3000, size: 4096, batch: 0, stallWaitMs: 2500, deadlineMs: 30000 },
+    slow: { readers: 20, events: 1000, size: 4096, batch: 0, stallWaitMs: 1500, deadlineMs: 8000 },
     redis: { clients: [300], events: 50, processes: 3, deadlineMs: 10000 },
   },
 };
