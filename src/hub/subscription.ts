@@ -341,16 +341,20 @@ export class HubSubscription {
       let last = out.unsent()!;
       let lastProgress = Date.now();
       // Sampled four times per timeout: closed between 1x and 1.25x the timeout after its last read.
-      timer = setInterval(() => {
-        const now = out.unsent()!;
-        if (now < last) {
-          last = now;
-          lastProgress = Date.now();
-        } else if (Date.now() - lastProgress >= stallMs && !this.#closed) {
-          clearInterval(timer);
-          this.#guard(() => out.stalled());
-        }
-      }, Math.max(1, Math.floor(stallMs / 4)));
+      timer = setInterval(
+        () =>
+          this.#guard(() => {
+            const now = out.unsent() ?? 0;
+            if (now < last) {
+              last = now;
+              lastProgress = Date.now();
+            } else if (Date.now() - lastProgress >= stallMs && !this.#closed) {
+              clearInterval(timer);
+              out.stalled();
+            }
+          }),
+        Math.max(1, Math.floor(stallMs / 4)),
+      );
       timer.unref?.();
     }
     try {
