@@ -57,7 +57,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
   command.redis.defineCommand('eventideRead', { numberOfKeys: 1, lua: READ_SCRIPT });
   const scripts = command.redis as unknown as {
     eventideAppend(key: string, ...args: string[]): Promise<string>;
-    eventideRead(key: string, after: string): Promise<ReadReply>;
+    eventideRead(key: string, after: string, ...limit: string[]): Promise<ReadReply>;
   };
   const guard = new CallbackGuard();
   const follower = new Follower(reader, command, {
@@ -106,7 +106,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       return entryToEvent(channel, id, fields);
     },
 
-    async readAfter(channel: string, after: string | undefined): Promise<ReadResult> {
+    async readAfter(channel: string, after: string | undefined, limit?: number): Promise<ReadResult> {
       checkOpen();
       const key = channelKey(keyPrefix, channel);
       const valid = after === undefined || isStreamId(after);
@@ -114,12 +114,16 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       let reply: ReadReply;
       try {
         // A malformed id never reaches Redis: the read then only fetches the head.
-        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '');
+        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '', ...sliceArgs(limit));
       } catch (err) {
         throw command.failure('read', err, { channel, key: replyPrefix + key });
       }
       rememberHead(heads, channel, reply);
-      return interpretRead(channel, after, valid, reply);
+      const result = interpretRead(channel, after, valid, reply);
+      if (result !== undefined) return result;
+      // A bounded slice starting at the trimmed edge: read the whole window, keep its oldest part.
+      const whole = await this.readAfter(channel, after);
+      return { ...whole, events: whole.events.slice(0, limit) };
     },
 
     follow(channel, after, onEvent, onError) {
@@ -162,3 +166,8 @@ function physicalBound(limit: number, floor: number): string {
   return String(Math.max(Math.floor(limit), floor));
 }
 
+
+/** The script argument of a bounded slice (none for a whole read). */
+function sliceArgs(limit: number | undefined): string[] {
+  return limit !== undefined && Number.isSafeInteger(limit) && limit > 0 ? [String(limit)] : [];
+}
