@@ -49,6 +49,10 @@ export class Link {
       this.everReady = true;
       this.lastError = undefined;
     });
+    // Redis closing the connection cleanly (a restart, CLIENT KILL) comes without an error event.
+    redis.on('close', () => {
+      this.lastError ??= new Error('the connection was closed; reconnecting');
+    });
   }
 
   /** True while the connection can take commands. */
