@@ -252,7 +252,7 @@ export class MemoryBackend implements HubBackend {
     } catch (err) {
       // A follower's failure is its own: the others and the publisher go on.
       if (follower.onError !== undefined) follower.onError(err instanceof Error ? err : new Error(String(err)));
-      else queueMicrotask(() => { throw err; });
+      else console.error('[eventide] a memory backend follower without onError threw; the other followers go on', err);
     }
   }
 }
