@@ -99,9 +99,12 @@ export class SseConnection implements Flushable, SourceSink {
   #commitTimer: ReturnType<typeof setImmediate> | undefined;
   /** Events queued since the last flush (comments not counted). */
   #pendingEvents = 0;
-  /** Events handed to the sink so far (heartbeat comments not counted). Read by operations metrics. */
+  /**
+   * Events written or queued to be written (comments not counted; what a teardown drops is taken
+   * back off). Final once the stream has closed. Read by operations metrics.
+   */
   eventsWritten = 0;
-  /** Bytes handed to the sink so far. Read by operations metrics. */
+  /** Bytes written or queued to be written, counted like `eventsWritten`. */
   bytesWritten = 0;
   /** The route pattern this stream was opened on (set by the app; '' when unknown). */
   route = '';
@@ -161,11 +164,23 @@ export class SseConnection implements Flushable, SourceSink {
       this.error(err);
       return;
     }
-    if (this.#enqueue(frame)) this.#pendingEvents++;
+    if (this.#enqueue(frame)) this.#countEvents(1);
   }
 
   frame(bytes: Uint8Array): void {
-    if (!this.#closed && this.#enqueue(bytes)) this.#pendingEvents += eventsIn(bytes);
+    if (!this.#closed && this.#enqueue(bytes)) this.#countEvents(eventsIn(bytes));
+  }
+
+  #countEvents(count: number): void {
+    this.#pendingEvents += count;
+    this.eventsWritten += count;
+  }
+
+  /** Queues a last frame past the bounds (error event, drain retry). */
+  #pushLast(frame: Uint8Array, events: number): void {
+    this.#queue.push(frame);
+    this.bytesWritten += frame.length;
+    this.#countEvents(events);
   }
 
   error(err: unknown): void {
@@ -179,8 +194,7 @@ export class SseConnection implements Flushable, SourceSink {
     }
     // The error event goes after what is already queued: the client sees every event it was sent,
     // then learns that the stream failed. It is not bounded: it is the last frame.
-    this.#queue.push(streamErrorFrame(err));
-    this.#pendingEvents++;
+    this.#pushLast(streamErrorFrame(err), 1);
     this.end('error');
   }
 
@@ -217,6 +231,7 @@ export class SseConnection implements Flushable, SourceSink {
       return false;
     }
     queue.push(frame);
+    this.bytesWritten += frame.length;
     this.#wroteSinceBeat = true;
     if (queue.length === 1) scheduleFlush(this);
     return true;
@@ -229,9 +244,7 @@ export class SseConnection implements Flushable, SourceSink {
       if (!this.#committed) this.#commit();
       const chunk = this.#queue.take(pass);
       if (chunk !== undefined) {
-        this.eventsWritten += this.#pendingEvents;
         this.#pendingEvents = 0;
-        this.bytesWritten += chunk.length;
         if (!this.sink.write(chunk)) this.#listenForDrain();
         this.#sinkBuffered = this.sink.buffered;
       }
@@ -321,7 +334,7 @@ export class SseConnection implements Flushable, SourceSink {
    */
   endWithRetry(retryMs: number, reason: CloseReason = 'drain'): void {
     if (this.#closed) return;
-    this.#queue.push(Buffer.from(`retry: ${Math.max(0, Math.floor(retryMs))}\n\n`));
+    this.#pushLast(Buffer.from(`retry: ${Math.max(0, Math.floor(retryMs))}\n\n`), 0);
     this.end(reason);
   }
 
@@ -364,8 +377,11 @@ export class SseConnection implements Flushable, SourceSink {
     this.#hooks.heartbeats.remove(this, this.#heartbeatMs);
     if (!this.#ending) {
       cancelFlush(this);
-      this.#queue.clear();
+      // What is dropped was never written.
+      this.bytesWritten -= this.#queue.bytes;
+      this.eventsWritten -= this.#pendingEvents;
       this.#pendingEvents = 0;
+      this.#queue.clear();
     }
     this.#stopSource();
     try {
