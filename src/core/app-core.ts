@@ -12,7 +12,7 @@ import { dispatch, type DispatchHost } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { StreamRegistry, type AppStats } from './streams.js';
 import { errorCode, OperationsEvents, type OperationsListener, type RejectReason } from '../operations/events.js';
-import { resolveDrain, staggerEnds, type DrainOptions } from '../operations/drain.js';
+import { jitterFor, resolveDrain, staggerEnds, type DrainOptions } from '../operations/drain.js';
 import { checkReadiness, healthReport, type HealthReport, type ReadinessCheck } from '../operations/health.js';
 
 /** Options every platform shares. Stream options can be overridden per route in `@Sse`. */
@@ -179,7 +179,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       liveStreams.set(exchange, connection);
       if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address });
       if (closing) connection.end('server');
-      else if (draining) connection.endWithRetry(drainRetryMs);
+      else if (draining) connection.endWithRetry(drainRetryMs + Math.round(Math.random() * drainJitterMs));
       else connection.start(source);
       if (closing || draining) source.stop();
     },
@@ -194,6 +194,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   let closed: Promise<void> | undefined;
   let drained: Promise<void> | undefined;
   let drainRetryMs = 1000;
+  let drainJitterMs = 0;
   return {
     stats: registry.stats,
     get closing() {
@@ -214,6 +215,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
         registry.stopAdmitting();
         const started = performance.now();
         const streams = [...registry.open.keys()];
+        drainJitterMs = jitterFor(settings, streams.length);
         if (events.active) events.emit({ type: 'drain.started', streams: streams.length, withinMs: settings.withinMs });
         const endRest = staggerEnds(streams, settings);
         if (registry.open.size > 0) {

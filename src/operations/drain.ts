@@ -14,15 +14,23 @@ export interface DrainOptions {
   withinMs?: number;
   /**
    * The reconnection delay each ended stream's client is told (`retry:`), in milliseconds, before
-   * jitter (default 1000). Each stream gets a value drawn uniformly from [retryMs / 2, retryMs * 1.5].
+   * jitter (default 1000).
    */
   retryMs?: number;
+  /**
+   * Random milliseconds added to each stream's `retry:` (uniform from 0 to this). Default: the
+   * spacing between two ends (withinMs / open streams), at most retryMs / 2: each client's
+   * reconnect then stays within its own slot, so the staggered ends keep the rate even. A larger
+   * jitter also spreads reconnects, but randomly (bursts get likelier with fewer streams).
+   */
+  jitterMs?: number;
 }
 
 /** Drain options with defaults applied and checked. */
 export interface ResolvedDrain {
   withinMs: number;
   retryMs: number;
+  jitterMs: number | undefined;
 }
 
 function checkMs(where: string, name: string, value: unknown, fallback: number): number {
@@ -40,19 +48,22 @@ export function resolveDrain(where: string, options: DrainOptions | undefined): 
   return {
     withinMs: checkMs(where, 'withinMs', options?.withinMs, 5000),
     retryMs: checkMs(where, 'retryMs', options?.retryMs, 1000),
+    jitterMs: options?.jitterMs === undefined ? undefined : checkMs(where, 'jitterMs', options.jitterMs, 0),
   };
 }
 
-/** A jittered reconnection delay around `retryMs`. */
-export function jitteredRetry(retryMs: number, random: () => number = Math.random): number {
-  return Math.round(retryMs / 2 + random() * retryMs);
+/** The jitter a drain of `streams` streams uses. */
+export function jitterFor({ withinMs, retryMs, jitterMs }: ResolvedDrain, streams: number): number {
+  return jitterMs ?? Math.min(retryMs / 2, withinMs / Math.max(1, streams));
 }
 
 /**
  * Ends `connections` spread over `withinMs` (in a random order, so no route or client group leaves
  * first). Returns a function that ends every stream still waiting at once.
  */
-export function staggerEnds(connections: readonly SseConnection[], { withinMs, retryMs }: ResolvedDrain): () => void {
+export function staggerEnds(connections: readonly SseConnection[], settings: ResolvedDrain): () => void {
+  const { withinMs, retryMs } = settings;
+  const jitter = jitterFor(settings, connections.length);
   const order = [...connections];
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -63,7 +74,7 @@ export function staggerEnds(connections: readonly SseConnection[], { withinMs, r
   let timer: ReturnType<typeof setTimeout> | undefined;
   const started = performance.now();
   const endUpTo = (count: number) => {
-    for (; next < count; next++) order[next]!.endWithRetry(jitteredRetry(retryMs));
+    for (; next < count; next++) order[next]!.endWithRetry(Math.round(retryMs + Math.random() * jitter));
   };
   // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs.
   const tick = () => {
