@@ -76,12 +76,17 @@ export function staggerEnds(connections: readonly SseConnection[], settings: Res
   const endUpTo = (count: number) => {
     for (; next < count; next++) order[next]!.endWithRetry(Math.round(retryMs + Math.random() * jitter));
   };
-  // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs.
+  // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs. A
+  // tick ends at most twice its nominal share, so a stalled event loop catches up over the next
+  // ticks instead of in one burst (the drain may then take a little longer than withinMs).
+  const interval = Math.max(2, Math.min(20, withinMs / Math.max(1, n)));
   const tick = () => {
     timer = undefined;
-    const elapsed = performance.now() - started;
-    endUpTo(Math.min(n, Math.floor((elapsed * n) / Math.max(1, withinMs) + 0.5)));
-    if (next < n) timer = setTimeout(tick, Math.max(2, Math.min(20, withinMs / n)));
+    const now = performance.now();
+    const due = Math.min(n, Math.floor(((now - started) * n) / Math.max(1, withinMs) + 0.5));
+    const allowed = Math.max(1, Math.ceil((2 * interval * n) / Math.max(1, withinMs)));
+    endUpTo(Math.min(due, next + allowed));
+    if (next < n) timer = setTimeout(tick, interval);
   };
   if (withinMs === 0) endUpTo(n);
   else tick();

@@ -83,6 +83,8 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const core = createCore(options, 'createApp');
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    // While draining, answers say `Connection: close`: the next request goes to a live process.
+    if (core.draining) res.shouldKeepAlive = false;
     void core.dispatch(new NodeExchange(req, res));
   };
   const server = createServer({ noDelay: true }, handler);
@@ -113,6 +115,17 @@ export function createApp(options: AppOptions): App {
       return core.draining;
     },
     drain(drainOptions) {
+      if (!drained) {
+        // A stream's response ends cleanly but its connection would stay open for the next
+        // request, which would then reach this draining process (and get 503) through a load
+        // balancer that routes per connection: from now on, connections close once idle.
+        server.keepAliveTimeout = 1;
+        server.closeIdleConnections();
+        for (const socket of sockets) {
+          const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+          if (response && !response.writableFinished) response.once('finish', () => socket.end());
+        }
+      }
       drained ??= core.drain(drainOptions).then(() => app.close());
       return drained;
     },
