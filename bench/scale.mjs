@@ -42,6 +42,9 @@ function child(script, env, nodeArgs = []) {
   const sh = `ulimit -n ${FD_LIMIT} 2>/dev/null; exec "$0" "$@"`;
   const proc = spawn('sh', ['-c', sh, process.execPath, ...nodeArgs, script], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   const waiters = new Map();
+  proc.on('exit', (code, signal) => {
+    if (code !== 0 || signal) log(`${script.split('/').pop()} exited (${signal ?? code})`);
+  });
   proc.on('message', (m) => {
     const w = waiters.get(m.cmd);
     if (w) {
