@@ -150,3 +150,25 @@ async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void
     await new Promise((r) => setImmediate(r));
   }
 }
+
+test('drain(): bad options are refused clearly; no streams resolves at once; a client that never reads does not hold the drain up', async () => {
+  const app = createApp({ controllers: [Quiet], closeGraceMs: 200 });
+  assert.throws(() => app.drain({ withinMs: 'soon' as never }), (err: Error & { code?: string }) => err.code === 'EVENTIDE_INVALID_OPTION' && /withinMs/.test(err.message));
+  assert.throws(() => app.drain({ retryMs: -5 }), /retryMs/);
+  await app.listen(0, '127.0.0.1');
+  const port = app.address!.port;
+  // A client that sends its request and then never reads: the drain ends its stream and closes.
+  const { rawRequest } = await import('../support/sse-client.js');
+  const stuck = rawRequest(port, 'GET /quiet/1 HTTP/1.1\r\nHost: x\r\n\r\n', { read: false });
+  await waitFor(() => app.stats.openStreams === 1);
+  const started = performance.now();
+  await app.drain({ withinMs: 0 });
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(app.stats.openStreams, 0);
+  stuck.socket.destroy();
+
+  const empty = createApp({ controllers: [Quiet] });
+  await empty.listen(0, '127.0.0.1');
+  await empty.drain({ withinMs: 60_000 });
+  assert.equal(empty.draining, true);
+});
