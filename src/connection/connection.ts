@@ -54,6 +54,8 @@ function eventsIn(bytes: Uint8Array): number {
   return count;
 }
 
+/** Sources that hold back (hub subscriptions) stop pushing once this share of `maxBufferedBytes` is unsent. */
+const HIGH_WATER_SHARE = 4;
 /** The `type` of the one event a stream that fails after opening ends with (`eventide-error`); EventSource's own is `error`. */
 export const STREAM_ERROR_EVENT = 'eventide-error';
 
@@ -204,10 +206,26 @@ export class SseConnection implements Flushable, SourceSink {
 
   ready(): Promise<void> | undefined {
     if (this.#closed) return undefined;
-    if (!this.#shouldPause()) return undefined;
+    if (!this.#shouldPause() && this.demand() > 0) return undefined;
     // Listen for 'drain' only once someone waits: an idle connection carries no listener for it.
     this.#listenForDrain();
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+  }
+
+  /** Bytes a holding-back source may still push before the high-water mark (a quarter of maxBufferedBytes). */
+  demand(): number {
+    if (this.#closed) return 0;
+    // Below its own high-water mark the transport's buffer is not counted: no drain would follow it.
+    const inSink = this.sink.needsDrain ? this.#sinkBuffered : 0;
+    return this.#options.maxBufferedBytes / HIGH_WATER_SHARE - this.#queue.bytes - inSink;
+  }
+
+  unsent(): number {
+    return this.#queue.bytes + (this.#closed ? 0 : this.sink.buffered);
+  }
+
+  stalled(): void {
+    if (!this.#closed) this.#slowClient();
   }
 
   #shouldPause(): boolean {
