@@ -20,6 +20,11 @@ import { PEERS, BASELINES, EVENTIDE, eventideAvailable } from './servers.mjs';
 import { renderReport } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+if (process.argv.includes('--scale')) {
+  // The scale benchmark (many connections over several processes on Redis) has its own runner.
+  await import('./scale.mjs');
+  process.exit(0);
+}
 const args = parseArgs(process.argv.slice(2));
 const mode = args.quick ? 'quick' : 'full';
 const sizes = SIZES[mode];

@@ -34,6 +34,18 @@ export type { StreamOptions } from './connection/options.js';
 export { createApp } from './platforms/node/index.js';
 export { STREAM_ERROR_EVENT } from './connection/connection.js';
 export type { App, AppOptions, AppStats } from './platforms/node/index.js';
+export type { OpenStream, SigtermDrainOptions } from './platforms/node/create-app.js';
+export { healthController, hubReadiness } from './operations/index.js';
+export type {
+  OperationsEvent,
+  OperationsListener,
+  RejectReason,
+  DrainOptions,
+  HealthReport,
+  ReadinessCheck,
+  HealthTarget,
+  HealthControllerOptions,
+} from './operations/index.js';
 export { Hub, GAP_EVENT_TYPE, ANCHOR_EVENT_TYPE, isAnchor, MemoryBackend, createMemoryBackend } from './hub/index.js';
 export type {
   GapSignalData,

@@ -19,7 +19,7 @@ export interface Aborter {
 }
 
 /** Why a stream ended. */
-export type CloseReason = 'complete' | 'error' | 'client' | 'slow-client' | 'server' | 'no-content';
+export type CloseReason = 'complete' | 'error' | 'client' | 'slow-client' | 'server' | 'no-content' | 'drain';
 
 /** What a connection tells its owner (the app). */
 export interface ConnectionHooks {
@@ -33,6 +33,27 @@ export interface ConnectionHooks {
 const HEARTBEAT = Buffer.from(':\n');
 /** Pull sources pause once this much is queued in a turn, so a fast producer yields to the flush. */
 const PULL_PAUSE_BYTES = 64 * 1024;
+/**
+ * How many events (frames ending in a blank line) a buffer holds. Hub fan-out hands the same buffer
+ * to every connection in one loop, so the last answer is kept: one scan per buffer, not per connection.
+ */
+let countedFrame: Uint8Array | undefined;
+let countedEvents = 0;
+function eventsIn(bytes: Uint8Array): number {
+  if (bytes === countedFrame) return countedEvents;
+  let count = 0;
+  // Encoded fields never hold a raw LF, so each "\n\n" ends exactly one event.
+  for (let i = bytes.indexOf(10); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(10, i + 1)) {
+    if (bytes[i + 1] === 10) {
+      count++;
+      i++;
+    }
+  }
+  countedFrame = bytes;
+  countedEvents = count;
+  return count;
+}
+
 /** Sources that hold back (hub subscriptions) stop pushing once this share of `maxBufferedBytes` is unsent. */
 const HIGH_WATER_SHARE = 4;
 /** The `type` of the one event a stream that fails after opening ends with (`eventide-error`); EventSource's own is `error`. */
@@ -78,6 +99,19 @@ export class SseConnection implements Flushable, SourceSink {
   #heartbeatMs = 0;
   #drainListening = false;
   #commitTimer: ReturnType<typeof setImmediate> | undefined;
+  /** Events queued since the last flush (comments not counted). */
+  #pendingEvents = 0;
+  /**
+   * Events written or queued to be written (comments not counted; what a teardown drops is taken
+   * back off). Final once the stream has closed. Read by operations metrics.
+   */
+  eventsWritten = 0;
+  /** Bytes written or queued to be written, counted like `eventsWritten`. */
+  bytesWritten = 0;
+  /** The route pattern this stream was opened on (set by the app; '' when unknown). */
+  route = '';
+  /** When the stream opened (`performance.now()` milliseconds; set by the app). */
+  openedAt = 0;
 
   constructor(sink: Sink, abort: Aborter, options: Required<StreamOptions>, hooks: ConnectionHooks) {
     this.sink = sink;
@@ -132,11 +166,23 @@ export class SseConnection implements Flushable, SourceSink {
       this.error(err);
       return;
     }
-    this.#enqueue(frame);
+    if (this.#enqueue(frame)) this.#countEvents(1);
   }
 
   frame(bytes: Uint8Array): void {
-    if (!this.#closed) this.#enqueue(bytes);
+    if (!this.#closed && this.#enqueue(bytes)) this.#countEvents(eventsIn(bytes));
+  }
+
+  #countEvents(count: number): void {
+    this.#pendingEvents += count;
+    this.eventsWritten += count;
+  }
+
+  /** Queues a last frame past the bounds (error event, drain retry). */
+  #pushLast(frame: Uint8Array, events: number): void {
+    this.#queue.push(frame);
+    this.bytesWritten += frame.length;
+    this.#countEvents(events);
   }
 
   error(err: unknown): void {
@@ -150,7 +196,7 @@ export class SseConnection implements Flushable, SourceSink {
     }
     // The error event goes after what is already queued: the client sees every event it was sent,
     // then learns that the stream failed. It is not bounded: it is the last frame.
-    this.#queue.push(streamErrorFrame(err));
+    this.#pushLast(streamErrorFrame(err), 1);
     this.end('error');
   }
 
@@ -192,18 +238,21 @@ export class SseConnection implements Flushable, SourceSink {
 
   // ---- writing ----
 
-  #enqueue(frame: Uint8Array): void {
+  /** Queues a frame; false when the slow-client bound closed the stream instead. */
+  #enqueue(frame: Uint8Array): boolean {
     const queue = this.#queue;
     if (
       queue.length >= this.#options.maxQueuedEvents ||
       queue.bytes + frame.length + this.#sinkBuffered > this.#options.maxBufferedBytes
     ) {
       this.#slowClient();
-      return;
+      return false;
     }
     queue.push(frame);
+    this.bytesWritten += frame.length;
     this.#wroteSinceBeat = true;
     if (queue.length === 1) scheduleFlush(this);
+    return true;
   }
 
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
@@ -213,6 +262,7 @@ export class SseConnection implements Flushable, SourceSink {
       if (!this.#committed) this.#commit();
       const chunk = this.#queue.take(pass);
       if (chunk !== undefined) {
+        this.#pendingEvents = 0;
         if (!this.sink.write(chunk)) this.#listenForDrain();
         this.#sinkBuffered = this.sink.buffered;
       }
@@ -296,6 +346,16 @@ export class SseConnection implements Flushable, SourceSink {
     scheduleFlush(this);
   }
 
+  /**
+   * Ends the stream cleanly after what is queued, with a last `retry:` frame telling the client how
+   * many milliseconds to wait before it reconnects (graceful drain). The frame is not bounded: it is the last.
+   */
+  endWithRetry(retryMs: number, reason: CloseReason = 'drain'): void {
+    if (this.#closed) return;
+    this.#pushLast(Buffer.from(`retry: ${Math.max(0, Math.floor(retryMs))}\n\n`), 0);
+    this.end(reason);
+  }
+
   /** Cuts the stream at once, dropping what is queued (used by close() after its grace period). */
   destroy(reason: CloseReason = 'server'): void {
     this.#ending = false;
@@ -335,6 +395,10 @@ export class SseConnection implements Flushable, SourceSink {
     this.#hooks.heartbeats.remove(this, this.#heartbeatMs);
     if (!this.#ending) {
       cancelFlush(this);
+      // What is dropped was never written.
+      this.bytesWritten -= this.#queue.bytes;
+      this.eventsWritten -= this.#pendingEvents;
+      this.#pendingEvents = 0;
       this.#queue.clear();
     }
     this.#stopSource();

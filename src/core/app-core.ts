@@ -11,6 +11,9 @@ import { checkTrustProxy, clientAddress, peerTrusted, requestOrigin, type TrustP
 import { dispatch, type DispatchHost } from './dispatch.js';
 import type { Exchange } from './exchange.js';
 import { StreamRegistry, type AppStats } from './streams.js';
+import { errorCode, OperationsEvents, type OperationsListener, type RejectReason } from '../operations/events.js';
+import { jitterFor, resolveDrain, staggerEnds, type DrainOptions } from '../operations/drain.js';
+import { checkReadiness, healthReport, type HealthReport, type ReadinessCheck } from '../operations/health.js';
 
 /** Options every platform shares. Stream options can be overridden per route in `@Sse`. */
 export interface CoreOptions extends StreamOptions {
@@ -38,6 +41,24 @@ export interface CoreOptions extends StreamOptions {
    * written to stderr and nothing else is affected.
    */
   onError?: (err: unknown, req?: IncomingMessage) => void;
+  /**
+   * Hears structured operations events (stream opened / closed with reason and duration, refused,
+   * drains, errors with their code): wire it to pino or any logger. More listeners: `app.observe()`.
+   */
+  onEvent?: OperationsListener;
+  /**
+   * Named readiness checks for `app.health()` (e.g. `{ redis: () => backend.ready() }`): a check
+   * fails when it throws, rejects, returns `false` or takes over 2 s. Default: none.
+   */
+  readiness?: Record<string, ReadinessCheck>;
+}
+
+/** A view of one open stream, for metrics and diagnostics. */
+export interface OpenStream {
+  /** The route pattern it was opened on. */
+  readonly route: string;
+  readonly eventsWritten: number;
+  readonly bytesWritten: number;
 }
 
 export type { AppStats } from './streams.js';
@@ -56,6 +77,20 @@ export interface AppCore {
   close(cutRest?: () => void): Promise<void>;
   /** Reports an error through `onError`, guarded. */
   report(err: unknown, req?: IncomingMessage): void;
+  /** True from the start of a drain. */
+  readonly draining: boolean;
+  /**
+   * Refuses new streams (503) and ends open ones spread over `withinMs`, each with a jittered
+   * `retry:`; resolves once every stream has ended (or `withinMs` plus `closeGraceMs` passed).
+   * The platform closes afterwards.
+   */
+  drain(options?: DrainOptions): Promise<void>;
+  /** Liveness and readiness. */
+  health(): Promise<HealthReport>;
+  /** Adds an operations listener; returns the function that removes it. */
+  observe(listener: OperationsListener): () => void;
+  /** The streams open now. */
+  openStreams(): IterableIterator<OpenStream>;
 }
 
 export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
@@ -70,6 +105,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   const onError = functionOption<(err: unknown, req?: IncomingMessage) => void>(where, 'onError', options.onError, (err) =>
     console.error('[eventide]', err),
   );
+  const onEvent = functionOption<OperationsListener>(where, 'onEvent', options.onEvent);
+  const readiness = checkReadiness(where, options.readiness);
   // Stream options are checked and merged here and per route, once, not per connection.
   const table = buildRoutes(options.controllers, resolveStreamOptions(where, options));
   const registry = new StreamRegistry(maxStreams, maxPerAddress);
@@ -79,8 +116,10 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   const liveStreams = new Map<Exchange, SseConnection>();
   let onIdle: (() => void) | undefined;
   let closing = false;
+  let draining = false;
+  let onDrained: (() => void) | undefined;
 
-  const report = (err: unknown, req?: IncomingMessage) => {
+  const tellOnError = (err: unknown, req?: IncomingMessage) => {
     try {
       onError(err, req);
     } catch (thrown) {
@@ -91,6 +130,13 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       }
     }
   };
+  // A listener that throws is told to onError, never turned into another event.
+  const events = new OperationsEvents((err) => tellOnError(err));
+  if (onEvent) events.add(onEvent);
+  const report = (err: unknown, req?: IncomingMessage, route?: string) => {
+    if (events.active) events.emit({ type: 'error', code: errorCode(err), ...(route === undefined ? {} : { route }), error: err });
+    tellOnError(err, req);
+  };
   const nativeRequest = (exchange: Exchange) => exchange.nativeRequest as IncomingMessage | undefined;
 
   const host: DispatchHost = {
@@ -98,20 +144,44 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     bodyLimit,
     addressOf: (exchange) => clientAddress(exchange.remoteAddress, exchange.headers, trust),
     originOf: (exchange) => requestOrigin(exchange.headers, exchange.encrypted, peerTrusted(exchange.remoteAddress, trust)),
-    reserve: (address) => registry.reserve(address),
+    reserve: (address, route = '') => {
+      const slot = registry.reserve(address);
+      if (slot instanceof EventideError && events.active) {
+        const reason: RejectReason = closing ? 'closing' : draining ? 'draining' : 'limit';
+        events.emit({ type: 'stream.rejected', route, address, reason });
+      }
+      return slot;
+    },
     report: (err, exchange) => report(err, nativeRequest(exchange)),
-    startStream(exchange, source, abort, streamOptions, slot) {
+    startStream(exchange, source, abort, streamOptions, slot, route = '') {
       const sink = exchange.openSink();
       const connection = new SseConnection(sink, abort, streamOptions, {
         heartbeats,
-        onClose: (closed, reason) => registry.closed(closed, reason),
-        onError: (err) => report(err, nativeRequest(exchange)),
+        onClose: (closed, reason) => {
+          registry.closed(closed, reason);
+          if (events.active) {
+            events.emit({
+              type: 'stream.closed',
+              route: closed.route,
+              reason,
+              durationMs: performance.now() - closed.openedAt,
+              events: closed.eventsWritten,
+              bytes: closed.bytesWritten,
+            });
+          }
+          if (registry.open.size === 0) onDrained?.();
+        },
+        onError: (err) => report(err, nativeRequest(exchange), route),
       });
+      connection.route = route;
+      connection.openedAt = performance.now();
       registry.opened(connection, slot);
       liveStreams.set(exchange, connection);
+      if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address });
       if (closing) connection.end('server');
+      else if (draining) connection.endWithRetry(drainRetryMs + Math.round(Math.random() * drainJitterMs));
       else connection.start(source);
-      if (closing) source.stop();
+      if (closing || draining) source.stop();
     },
   };
 
@@ -122,12 +192,48 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   };
 
   let closed: Promise<void> | undefined;
+  let drained: Promise<void> | undefined;
+  let drainRetryMs = 1000;
+  let drainJitterMs = 0;
   return {
     stats: registry.stats,
     get closing() {
       return closing;
     },
-    report,
+    get draining() {
+      return draining;
+    },
+    report: (err, req) => report(err, req),
+    observe: (listener) => events.add(listener),
+    openStreams: () => registry.open.keys(),
+    health: () => healthReport({ draining, closing }, readiness),
+    drain(drainOptions) {
+      const settings = resolveDrain('drain()', drainOptions);
+      drained ??= (async () => {
+        draining = true;
+        drainRetryMs = settings.retryMs;
+        registry.stopAdmitting();
+        const started = performance.now();
+        const streams = [...registry.open.keys()];
+        drainJitterMs = jitterFor(settings, streams.length);
+        if (events.active) events.emit({ type: 'drain.started', streams: streams.length, withinMs: settings.withinMs });
+        const endRest = staggerEnds(streams, settings);
+        if (registry.open.size > 0) {
+          let grace: ReturnType<typeof setTimeout> | undefined;
+          await new Promise<void>((resolve) => {
+            onDrained = resolve;
+            grace = setTimeout(resolve, settings.withinMs + closeGraceMs);
+          });
+          clearTimeout(grace);
+          onDrained = undefined;
+        }
+        endRest();
+        if (events.active) {
+          events.emit({ type: 'drain.finished', durationMs: performance.now() - started, streamsLeft: registry.open.size });
+        }
+      })();
+      return drained;
+    },
     dispatch(exchange) {
       live.add(exchange);
       exchange.onFinished(() => finished(exchange));

@@ -25,10 +25,17 @@ export interface DispatchHost {
   addressOf(exchange: Exchange): string;
   /** The origin relative targets resolve against (trustProxy applied). */
   originOf(exchange: Exchange): string;
-  /** Reserves a stream slot, or returns the 503 to answer with. */
-  reserve(address: string): StreamSlot | EventideError;
-  /** Opens a stream in `slot` and starts `source` on it. */
-  startStream(exchange: Exchange, source: StreamSource, abort: LazyAbort, options: Required<StreamOptions>, slot: StreamSlot): void;
+  /** Reserves a stream slot on `route` (its pattern), or returns the 503 to answer with. */
+  reserve(address: string, route?: string): StreamSlot | EventideError;
+  /** Opens a stream in `slot` on `route` (its pattern) and starts `source` on it. */
+  startStream(
+    exchange: Exchange,
+    source: StreamSource,
+    abort: LazyAbort,
+    options: Required<StreamOptions>,
+    slot: StreamSlot,
+    route?: string,
+  ): void;
   /** Hears of errors the application should know about; never throws. */
   report(err: unknown, exchange: Exchange): void;
 }
@@ -69,7 +76,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
     const address = host.addressOf(exchange);
     if (route.meta.sse && !headOnly) {
       // The slot is taken before anything is awaited, so concurrent requests cannot overshoot a limit.
-      const reserved = host.reserve(address);
+      const reserved = host.reserve(address, route.pattern);
       if (reserved instanceof EventideError) {
         respondError(exchange, reserved, { 'Retry-After': '5' });
         return;
@@ -102,7 +109,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
       return;
     }
     if (!exchange.headSent) applyStreamHeaders(exchange);
-    host.startStream(exchange, source, abort, route.stream, slot!);
+    host.startStream(exchange, source, abort, route.stream, slot!, route.pattern);
     slot = undefined; // the stream holds it now
   } catch (err) {
     if (!(err instanceof EventideError && err.expose)) host.report(err, exchange);

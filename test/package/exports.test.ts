@@ -8,11 +8,12 @@ const expected: Record<string, string[]> = {
     'ANCHOR_EVENT_TYPE', 'Body', 'Controller', 'Ctx', 'Delete', 'EventideError', 'GAP_EVENT_TYPE', 'Get', 'Head',
     'Headers', 'Hub', 'LastEventId', 'MemoryBackend', 'Options', 'Param', 'Patch', 'Post', 'Put', 'Query', 'Req',
     'Res', 'STREAM_ERROR_EVENT', 'Signal', 'Sse', 'createApp', 'createMemoryBackend', 'encodeComment', 'encodeEvent',
-    'file', 'httpError', 'isAnchor', 'isEventideError',
+    'file', 'healthController', 'httpError', 'hubReadiness', 'isAnchor', 'isEventideError',
   ],
   'eventide/client': ['EventSource', 'events', 'fromEventSource', 'isGap'],
   'eventide/protocol': ['createParser', 'encodeComment', 'encodeEvent'],
   'eventide/redis': ['redisBackend'],
+  'eventide/metrics': ['createMetrics', 'metricsController'],
 };
 
 for (const [entry, names] of Object.entries(expected)) {

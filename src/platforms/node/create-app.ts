@@ -2,13 +2,31 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
+import { createCore, type AppStats, type CoreOptions, type OpenStream } from '../../core/app-core.js';
 import { EventideError } from '../../errors.js';
+import { resolveDrain, type DrainOptions } from '../../operations/drain.js';
+import type { OperationsListener } from '../../operations/events.js';
+import type { HealthReport } from '../../operations/health.js';
 import { NodeExchange } from './exchange.js';
 
+/** What {@link AppOptions.drainOnSigterm} does on SIGTERM. */
+export interface SigtermDrainOptions extends DrainOptions {
+  /**
+   * Called once the drain and `close()` are done (close your hub and other resources here).
+   * Default: `process.exit(0)`, since listening for SIGTERM replaced Node's default exit.
+   */
+  onDrained?: () => unknown;
+}
+
 /** Options of {@link createApp}. Every limit has a default; stream options can be overridden per route. */
-export type AppOptions = CoreOptions;
-export type { AppStats } from '../../core/app-core.js';
+export interface AppOptions extends CoreOptions {
+  /**
+   * On SIGTERM (once listening), drain over `withinMs` then close: `true` for the defaults (5 s,
+   * then `process.exit(0)`). Default `false`: SIGTERM is left to Node and to you.
+   */
+  drainOnSigterm?: boolean | SigtermDrainOptions;
+}
+export type { AppStats, OpenStream } from '../../core/app-core.js';
 
 /** A running (or ready to run) eventide application. */
 export interface App {
@@ -33,6 +51,24 @@ export interface App {
   readonly url: string;
   /** Live counters. */
   readonly stats: Readonly<AppStats>;
+  /**
+   * Graceful drain for deploys: new streams get 503 with Retry-After; every open stream gets a
+   * jittered `retry:` and is ended at its own time, spread evenly over `withinMs` (default 5000), so
+   * clients move to other processes gradually and hub subscribers resume there from their
+   * Last-Event-ID; then `close()`. Resolves once closed. Calling it again returns the same promise.
+   */
+  drain(options?: DrainOptions): Promise<void>;
+  /** True from the start of a drain. */
+  readonly draining: boolean;
+  /** Liveness and readiness: not ready while draining or closing, or while a readiness check fails. */
+  health(): Promise<HealthReport>;
+  /**
+   * Adds a listener of structured operations events (streams opened / closed / refused, drains,
+   * errors with code), e.g. for a logger; returns the function that removes it.
+   */
+  observe(listener: OperationsListener): () => void;
+  /** The streams open now (route pattern and what each has written), for metrics. */
+  openStreams(): IterableIterator<OpenStream>;
 }
 
 /**
@@ -47,6 +83,8 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const core = createCore(options, 'createApp');
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    // While draining, answers say `Connection: close`: the next request goes to a live process.
+    if (core.draining) res.shouldKeepAlive = false;
     void core.dispatch(new NodeExchange(req, res));
   };
   const server = createServer({ noDelay: true }, handler);
@@ -57,11 +95,43 @@ export function createApp(options: AppOptions): App {
     socket.once('close', () => sockets.delete(socket));
   });
   let closed: Promise<void> | undefined;
+  let drained: Promise<void> | undefined;
+  const sigterm = sigtermOptions(options.drainOnSigterm);
+  const onSigterm = () => {
+    void app.drain(sigterm).then(async () => {
+      try {
+        await (sigterm?.onDrained ?? (() => process.exit(0)))();
+      } catch (err) {
+        core.report(err);
+      }
+    });
+  };
 
   const app: App = {
     handler,
     server,
     stats: core.stats,
+    get draining() {
+      return core.draining;
+    },
+    drain(drainOptions) {
+      if (!drained) {
+        // A stream's response ends cleanly but its connection would stay open for the next
+        // request, which would then reach this draining process (and get 503) through a load
+        // balancer that routes per connection: from now on, connections close once idle.
+        server.keepAliveTimeout = 1;
+        server.closeIdleConnections();
+        for (const socket of sockets) {
+          const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+          if (response && !response.writableFinished) response.once('finish', () => socket.end());
+        }
+      }
+      drained ??= core.drain(drainOptions).then(() => app.close());
+      return drained;
+    },
+    health: () => core.health(),
+    observe: (listener) => core.observe(listener),
+    openStreams: () => core.openStreams(),
     get address() {
       const address = server.address();
       return address && typeof address === 'object' ? address : undefined;
@@ -78,12 +148,14 @@ export function createApp(options: AppOptions): App {
         server.once('error', onError);
         server.listen(port, hostname, () => {
           server.off('error', onError);
+          if (sigterm && !closed) process.once('SIGTERM', onSigterm);
           resolve(app.address!);
         });
       });
     },
     close() {
       closed ??= (async () => {
+        process.off('SIGTERM', onSigterm);
         const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
         server.closeIdleConnections();
         await core.close(() => {
@@ -96,4 +168,17 @@ export function createApp(options: AppOptions): App {
     },
   };
   return app;
+}
+
+function sigtermOptions(value: AppOptions['drainOnSigterm']): SigtermDrainOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (value === null || typeof value !== 'object') {
+    throw new EventideError('EVENTIDE_INVALID_OPTION', 'createApp option `drainOnSigterm` must be true, false, or { withinMs, retryMs, onDrained }');
+  }
+  if (value.onDrained !== undefined && typeof value.onDrained !== 'function') {
+    throw new EventideError('EVENTIDE_INVALID_OPTION', 'createApp option `drainOnSigterm.onDrained` must be a function');
+  }
+  resolveDrain('createApp option `drainOnSigterm`', value);
+  return value;
 }

@@ -1,0 +1,57 @@
+// A server process of the scale benchmark (bench/scale.mjs): either eventide (a hub route on the
+// shared Redis) or, with SCALE_MODE=plain, the plain node:http loop holding the same connections
+// (the memory baseline). Controlled over IPC: 'stats' -> rss, heap, connections.
+import http from 'node:http';
+import { Controller, Hub, Sse, createApp, type RequestContext } from '../dist/index.js';
+import { redisBackend } from '../dist/redis/index.js';
+
+const mode = process.env.SCALE_MODE ?? 'eventide';
+let connections: () => number;
+let port: number;
+let close: () => Promise<void>;
+
+if (mode === 'plain') {
+  const subs = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    subs.add(res);
+    res.on('close', () => subs.delete(res));
+  });
+  server.maxConnections = 0;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', 8192, () => r()));
+  port = (server.address() as { port: number }).port;
+  connections = () => subs.size;
+  close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); });
+} else {
+  const hub = new Hub({ backend: redisBackend({ url: process.env.SCALE_REDIS_URL!, keyPrefix: process.env.SCALE_PREFIX! }) });
+  @Controller()
+  class Scale {
+    @Sse('events')
+    events(ctx: RequestContext) {
+      return hub.subscribe('broadcast', { lastEventId: ctx.lastEventId });
+    }
+  }
+  const app = createApp({ controllers: [new Scale()], heartbeatMs: 0 });
+  app.server.maxConnections = 0;
+  const address = await app.listen(0, '127.0.0.1');
+  port = address.port;
+  connections = () => app.stats.openStreams;
+  close = async () => {
+    await app.close();
+    await hub.close();
+  };
+}
+
+process.on('message', async (message: { cmd: string }) => {
+  if (message.cmd === 'stats') {
+    if (global.gc) global.gc();
+    const m = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, connections: connections(), cpuUs: cpu.user + cpu.system });
+  } else if (message.cmd === 'stop') {
+    await close();
+    process.exit(0);
+  }
+});
+process.send!({ cmd: 'ready', port });

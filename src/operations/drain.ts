@@ -1,0 +1,98 @@
+// The staggered end of a graceful drain: every open stream gets a last `retry:` (with jitter) and
+// is ended at its own time, spread evenly over `withinMs`, so its clients reconnect to the other
+// processes gradually instead of all at once. One timer serves every stream.
+import type { SseConnection } from '../connection/connection.js';
+import { EventideError } from '../errors.js';
+import { MAX_TIMER_MS } from '../options/validate.js';
+
+/** Options of `app.drain()`. */
+export interface DrainOptions {
+  /**
+   * Milliseconds over which open streams are ended, evenly spaced (default 5000; 0 ends them all
+   * at once). Clients therefore leave at about (open streams / withinMs) per millisecond.
+   */
+  withinMs?: number;
+  /**
+   * The reconnection delay each ended stream's client is told (`retry:`), in milliseconds, before
+   * jitter (default 1000).
+   */
+  retryMs?: number;
+  /**
+   * Random milliseconds added to each stream's `retry:` (uniform from 0 to this). Default: the
+   * spacing between two ends (withinMs / open streams), at most retryMs / 2: each client's
+   * reconnect then stays within its own slot, so the staggered ends keep the rate even. A larger
+   * jitter also spreads reconnects, but randomly (bursts get likelier with fewer streams).
+   */
+  jitterMs?: number;
+}
+
+/** Drain options with defaults applied and checked. */
+export interface ResolvedDrain {
+  withinMs: number;
+  retryMs: number;
+  jitterMs: number | undefined;
+}
+
+function checkMs(where: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new EventideError('EVENTIDE_INVALID_OPTION', `${where} option \`${name}\` must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(value)}`);
+  }
+  return Math.floor(value);
+}
+
+export function resolveDrain(where: string, options: DrainOptions | undefined): ResolvedDrain {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new EventideError('EVENTIDE_INVALID_OPTION', `${where} takes an object like { withinMs: 5000 }`);
+  }
+  return {
+    withinMs: checkMs(where, 'withinMs', options?.withinMs, 5000),
+    retryMs: checkMs(where, 'retryMs', options?.retryMs, 1000),
+    jitterMs: options?.jitterMs === undefined ? undefined : checkMs(where, 'jitterMs', options.jitterMs, 0),
+  };
+}
+
+/** The jitter a drain of `streams` streams uses. */
+export function jitterFor({ withinMs, retryMs, jitterMs }: ResolvedDrain, streams: number): number {
+  return jitterMs ?? Math.min(retryMs / 2, withinMs / Math.max(1, streams));
+}
+
+/**
+ * Ends `connections` spread over `withinMs` (in a random order, so no route or client group leaves
+ * first). Returns a function that ends every stream still waiting at once.
+ */
+export function staggerEnds(connections: readonly SseConnection[], settings: ResolvedDrain): () => void {
+  const { withinMs, retryMs } = settings;
+  const jitter = jitterFor(settings, connections.length);
+  const order = [...connections];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const n = order.length;
+  let next = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const started = performance.now();
+  const endUpTo = (count: number) => {
+    for (; next < count; next++) order[next]!.endWithRetry(Math.round(retryMs + Math.random() * jitter));
+  };
+  // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs. A
+  // tick ends at most twice its nominal share, so a stalled event loop catches up over the next
+  // ticks instead of in one burst (the drain may then take a little longer than withinMs).
+  const interval = Math.max(2, Math.min(20, withinMs / Math.max(1, n)));
+  const tick = () => {
+    timer = undefined;
+    const now = performance.now();
+    const due = Math.min(n, Math.floor(((now - started) * n) / Math.max(1, withinMs) + 0.5));
+    const allowed = Math.max(1, Math.ceil((2 * interval * n) / Math.max(1, withinMs)));
+    endUpTo(Math.min(due, next + allowed));
+    if (next < n) timer = setTimeout(tick, interval);
+  };
+  if (withinMs === 0) endUpTo(n);
+  else tick();
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    endUpTo(n);
+  };
+}

@@ -1,0 +1,198 @@
+// The deploy drain end to end: 3 server processes on one Redis behind a loopback proxy that sends
+// each new connection to a live process, EventSource clients in load processes, events published
+// throughout. Draining one process over 5 s must keep the reconnect rate to the others under
+// 2 x (its clients / 5 s) in every 100 ms window, and every client must end with every event,
+// none duplicated. DRAIN_CLIENTS sets the size (default 600; the issue's full size is 3000, which
+// needs more than the runner's 120 s file timeout on a shared machine:
+// DRAIN_CLIENTS=3000 node --import tsx --test --test-timeout=600000 test/operations/cluster-drain.test.ts).
+//
+// The rate is a timing property: a process whose event loop stalls for half a window or more
+// (a saturated shared machine) bunches what it does into one window whatever the drain does. So
+// every process measures its longest stall over the drain, and the rate is judged only when none
+// stalled that long (or always with DRAIN_STRICT=1); the test says which. Correctness (every
+// client reconnects once, every event, no duplicate, in order) is always asserted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Hub } from '../../src/index.js';
+import { redisBackend } from '../../src/redis/index.js';
+import { REDIS_URL, deleteKeys, skipUnlessRedis } from '../redis/helpers.js';
+
+const CLIENTS = Number(process.env.DRAIN_CLIENTS ?? 600);
+const PER_LOAD_PROCESS = 500;
+const WITHIN_MS = 5000;
+const RETRY_MS = 1000;
+const WINDOW_MS = 100;
+const skip = await skipUnlessRedis(REDIS_URL);
+const here = new URL('./fixtures/', import.meta.url).pathname;
+
+type Message = { type: string; [key: string]: unknown };
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  return fork(here + script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function next(child: ChildProcess, type: string, timeoutMs = 60_000): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no '${type}' message within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: Message) => {
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+/** A TCP proxy: each new connection goes to the next live backend, round robin. */
+function startProxy(backends: { port: number; live: boolean }[]): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  let turn = 0;
+  const server = createServer((client) => {
+    const live = backends.filter((b) => b.live);
+    const target = live[turn++ % live.length]!;
+    const upstream = connect(target.port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.setNoDelay(true);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, sockets })));
+}
+
+test(`draining one of 3 processes moves its clients gradually and loses nothing (${CLIENTS} clients)`, { timeout: 300_000, skip }, async () => {
+  const prefix = `drain-test:${randomUUID()}:`;
+  const servers = [0, 1, 2].map(() => start('cluster-server.ts', { REDIS_URL, KEY_PREFIX: prefix }));
+  const loads: ChildProcess[] = [];
+  const publisherBackend = redisBackend({ url: REDIS_URL, keyPrefix: prefix });
+  const publisher = new Hub({ backend: publisherBackend });
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  try {
+    const urls = await Promise.all(servers.map((s) => next(s, 'ready').then((m) => new URL(m.url as string))));
+    const backends = urls.map((u) => ({ port: Number(u.port), live: true }));
+    proxy = await startProxy(backends);
+
+    for (let left = CLIENTS; left > 0; left -= PER_LOAD_PROCESS) {
+      loads.push(start('cluster-clients.ts', { URL: `http://127.0.0.1:${proxy.port}/events`, COUNT: String(Math.min(PER_LOAD_PROCESS, left)) }));
+    }
+    await Promise.all(loads.map((l) => next(l, 'open', 120_000)));
+
+    // Publishing throughout: one event every 20 ms, from before the drain to after it.
+    let published = 0;
+    let publishing = true;
+    const publishLoop = (async () => {
+      while (publishing) {
+        await publisher.publish('ticks', { data: published });
+        published++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+
+    // The load balancer takes the process out first (its readiness turned false), then it drains.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
+    for (const child of [...servers, ...loads]) child.send({ type: 'mark' });
+    backends[0]!.live = false;
+    servers[0]!.send({ type: 'drain', withinMs: WITHIN_MS, retryMs: RETRY_MS });
+    const drained = await next(servers[0]!, 'drained', WITHIN_MS + 30_000);
+    // Let the last reconnects land, keep publishing a little, then stop.
+    await new Promise((r) => setTimeout(r, RETRY_MS * 2));
+    for (const l of loads) l.send({ type: 'settled' });
+    const testStallMs = stalls.max / 1e6;
+    stalls.disable();
+    publishing = false;
+    await publishLoop;
+
+    const reports = await Promise.all(
+      loads.map((l) => {
+        const report = next(l, 'report', 120_000);
+        l.send({ type: 'report', expect: published, deadlineMs: 60_000 });
+        return report;
+      }),
+    );
+    const sum = (key: string) => reports.reduce((t, r) => t + (r[key] as number), 0);
+    const opensOf = await Promise.all(
+      [1, 2].map((i) => {
+        const reply = next(servers[i]!, 'opens');
+        servers[i]!.send({ type: 'opens' });
+        return reply;
+      }),
+    );
+
+    const drainedClients = drained.open as number;
+    const drainAt = drained.at as number;
+    const reconnects = opensOf.flatMap((m) => m.opens as number[]).filter((t) => t >= drainAt).sort((a, b) => a - b);
+    const windows = new Map<number, number>();
+    for (const t of reconnects) {
+      const w = Math.floor((t - drainAt) / WINDOW_MS);
+      windows.set(w, (windows.get(w) ?? 0) + 1);
+    }
+    const limit = (2 * drainedClients * WINDOW_MS) / WITHIN_MS;
+    const busiest = Math.max(...windows.values());
+    const summary = {
+      clients: CLIENTS,
+      drainedClients,
+      reconnects: reconnects.length,
+      spanMs: Math.round(reconnects.at(-1)! - reconnects[0]!),
+      busiestWindow: busiest,
+      limitPerWindow: limit,
+      published,
+      complete: sum('complete'),
+      duplicated: sum('duplicated'),
+      missing: sum('missing'),
+      outOfOrder: sum('outOfOrder'),
+      drainTookMs: Math.round((drained.done as number) - drainAt),
+      longestStallMs: Math.round(
+        Math.max(testStallMs, drained.stallMs as number, ...opensOf.map((m) => m.stallMs as number), ...reports.map((r) => r.stallMs as number)),
+      ),
+    };
+    console.log(`# cluster drain: ${JSON.stringify(summary)}`);
+    const histogram = Array.from({ length: Math.max(...windows.keys()) + 1 }, (_, w) => windows.get(w) ?? 0);
+    console.log(`# reconnects per ${WINDOW_MS} ms window from the drain start: ${histogram.join(' ')}`);
+    const ends = new Map<number, number>();
+    for (const t of drained.closes as number[]) ends.set(Math.floor((t - drainAt) / WINDOW_MS), (ends.get(Math.floor((t - drainAt) / WINDOW_MS)) ?? 0) + 1);
+    const endHistogram = Array.from({ length: Math.max(...ends.keys()) + 1 }, (_, w) => ends.get(w) ?? 0);
+    console.log(`# streams ended by the draining process per ${WINDOW_MS} ms window: ${endHistogram.join(' ')}`);
+
+    assert.ok(drainedClients >= CLIENTS / 3 - 2, `the drained process held about a third of the clients (${drainedClients})`);
+    assert.equal(reconnects.length, drainedClients, 'every client of the drained process reconnected to the others, once');
+    const judged = process.env.DRAIN_STRICT === '1' || summary.longestStallMs < WINDOW_MS / 2;
+    if (judged) assert.ok(busiest < limit, `busiest 100 ms window had ${busiest} reconnects; the limit is under ${limit}`);
+    else console.log(`# reconnect rate NOT judged: a process stalled ${summary.longestStallMs} ms (machine saturated); set DRAIN_STRICT=1 to judge anyway`);
+    assert.equal(summary.complete, CLIENTS, 'every client has every event');
+    assert.equal(summary.duplicated, 0);
+    assert.equal(summary.outOfOrder, 0);
+  } finally {
+    for (const l of loads) l.kill();
+    await Promise.all(
+      servers.map(async (s) => {
+        if (s.exitCode !== null || s.signalCode !== null) return;
+        const exited = new Promise((r) => s.once('exit', r));
+        if (s.connected) s.send({ type: 'stop' });
+        const timer = setTimeout(() => s.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    if (proxy) {
+      for (const s of proxy.sockets) s.destroy();
+      await new Promise((r) => proxy!.server.close(r));
+    }
+    await publisher.close();
+    await deleteKeys(prefix, REDIS_URL);
+  }
+});
