@@ -199,10 +199,11 @@ ${[...m.skipped.map((s) => `- Not measured: ${s}.`), ...m.notes.map((n) => `- ${
   parses the publish time stamped in each payload (CLOCK_MONOTONIC, shared by the processes) for latency.
 - Deliveries/s = clients x events / (time from the server's first publish call to the last event arriving
   at the load generator). RSS is the server's \`process.memoryUsage().rss\` when the last event arrived.
-- Burst: all events published in one synchronous loop. Slow client: published in batches of ${m.sizes.slow?.batch ?? 'n'} events,
-  yielding to the event loop between batches; the slow client pauses its socket right after sending the
-  request and is read only after the other clients got every event (or the deadline passed), to see what
-  the server kept for it.
+- Burst: all events published in one synchronous loop. Slow client: ${m.sizes.slow?.batch ? `published in batches of ${m.sizes.slow.batch} events,
+  yielding to the event loop between batches` : 'the whole burst published in one synchronous loop, as users write it'}; the slow client pauses its socket right after sending the
+  request and is read only after the other clients got every event (or the deadline passed) and a further
+  ${(m.sizes.slow?.stallWaitMs ?? 0) / 1000} s (eventide's hub servers close a client that takes nothing for 1 s, \`stallTimeoutMs\`), to see
+  what the server kept for it.
 - Steady: the server's timer publishes at the rate for ${(m.sizes.steady?.windowMs ?? 0) / 1000} s; CPU is the server's
   \`process.cpuUsage()\` over that window. Sustainable rate: each rate of the ladder runs ${(m.sizes.steady?.ladderWindowMs ?? 0) / 1000} s on the same
   connections (the ladder's first rate takes the verdict of the main phase); it holds when every event arrives within ${(m.sizes.steady?.graceMs ?? 0) / 1000} s of the last publish and p99 < 1 s; the ladder stops

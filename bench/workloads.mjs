@@ -12,7 +12,7 @@ export const SIZES = {
     steady: { clients: 5000, rate: 5, windowMs: 10000, sampleEvery: 50, ladder: [5, 20, 50, 100, 200, 400, 800], ladderWindowMs: 3000, graceMs: 1500 },
     seed: { clients: 5000, windowMs: 10000, warmMs: 1100 },
     idle: { clients: 10000 },
-    slow: { readers: 200, events: 2000, size: 4096, batch: 50, deadlineMs: 60000 },
+    slow: { readers: 200, events: 2000, size: 4096, batch: 0, stallWaitMs: 2500, deadlineMs: 60000 },
     redis: { clients: [1000, 5000], events: 200, processes: 3, deadlineMs: 60000 },
   },
   quick: {
@@ -20,7 +20,7 @@ export const SIZES = {
     steady: { clients: 200, rate: 5, windowMs: 800, sampleEvery: 10, ladder: [5, 50], ladderWindowMs: 400, graceMs: 300 },
     seed: { clients: 200, windowMs: 1200, warmMs: 0 },
     idle: { clients: 300 },
-    slow: { readers: 20, events: 200, size: 4096, batch: 50, deadlineMs: 10000 },
+    slow: { readers: 20, events: 1000, size: 4096, batch: 0, stallWaitMs: 1500, deadlineMs: 8000 },
     redis: { clients: [300], events: 50, processes: 3, deadlineMs: 10000 },
   },
 };
@@ -263,6 +263,9 @@ export const WORKLOADS = {
             };
             if (!r.done) out.note = `${out.delivered.toFixed(1)} % delivered to the readers`;
             if (withSlow) {
+              // Give a server with a no-progress policy (the hub's stallTimeoutMs, 1 s in the bench
+              // servers) its time to act on the client that never reads, then read it.
+              if (cfg.stallWaitMs) await sleep(cfg.stallWaitMs);
               const d = await gen.request('drainSlow', { expected: cfg.events, deadlineMs: 5000 }, 20000);
               const s = d.slow[0];
               out.slowReceived = s.received;

@@ -5,7 +5,9 @@ import { Controller, Sse, createApp, Hub, type RequestContext } from '../../dist
 import { interval, map } from 'rxjs';
 import { runServer, makePayload, type Payload } from './harness.mjs';
 
-const hub = new Hub();
+// A client that takes no byte for 1 s is closed (the default is 30 s): the slow-client workload
+// waits that long before it reads its never-reading client.
+const hub = new Hub({ history: { maxEvents: 5000 }, stallTimeoutMs: 1000 });
 
 @Controller()
 class BenchController {

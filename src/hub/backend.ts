@@ -66,8 +66,11 @@ export interface HubBackend {
   /**
    * Reads the retained events of `channel` after `after` (exclusive). With `after` undefined,
    * returns no events, `complete: true` and the current head: the position to follow from.
+   * `limit`, when given, asks for at most that many events (the oldest ones): a lagging subscriber
+   * catches up in slices. A backend may ignore it and return them all (`complete` and `head` keep
+   * their meaning either way).
    */
-  readAfter(channel: string, after: string | undefined): Promise<ReadResult>;
+  readAfter(channel: string, after: string | undefined, limit?: number): Promise<ReadResult>;
 
   /**
    * Delivers, in order and exactly once, every event of `channel` with an id after `after`, as it is

@@ -35,6 +35,14 @@ export class FeedBatch {
     return this.events[this.events.length - 1].id;
   }
 
+  /** The length of {@link bytes}, known without joining them. */
+  get byteLength(): number {
+    if (this.#bytes !== undefined) return this.#bytes.length;
+    let total = 0;
+    for (const event of this.events) total += event.singleFrame().length;
+    return total;
+  }
+
   /** The single-channel frames of every event, back to back: one buffer, made on first use. */
   get bytes(): Uint8Array {
     if (this.#bytes === undefined) {
@@ -167,7 +175,14 @@ export class ChannelFeed {
         const prepared = this.prepare(stored);
         if (this.#listeners.size > 0) {
           prepared.fanOut(() => {
-            for (const listener of this.#listeners) listener(prepared);
+            for (const listener of this.#listeners) {
+              try {
+                listener(prepared);
+              } catch (err) {
+                // One subscriber's failure is its own (subscriptions end themselves on one).
+                this.#onError(err instanceof Error ? err : new Error(String(err)));
+              }
+            }
           });
         }
         if (this.#batchListeners.size > 0) {
@@ -183,7 +198,13 @@ export class ChannelFeed {
           // Events before the loss go out first (the pending batch), then the subscribers hear
           // of the loss (a gap signal), then the events after it.
           this.#flush();
-          for (const listener of this.#missedListeners) listener();
+          for (const listener of this.#missedListeners) {
+            try {
+              listener();
+            } catch (err) {
+              this.#onError(err instanceof Error ? err : new Error(String(err)));
+            }
+          }
         }
         onError(error);
       },

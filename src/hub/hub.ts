@@ -4,37 +4,36 @@ import { Observable } from 'rxjs';
 import { EventideError } from '../errors.js';
 import { checkRetry, checkType, serializeData } from '../protocol/encode.js';
 import type { MessageEvent } from '../protocol/types.js';
+import { numberOption, checkOptionsObject, countRule, functionOption, timerRule } from '../options/validate.js';
+import { currentDemand } from '../sources/demand.js';
 import { FRAME_SOURCE, type SourceSink, type StreamSource } from '../sources/types.js';
 import type { EventRecord, HistoryLimits, HubBackend } from './backend.js';
 import { ChannelFeed } from './feed.js';
 import { checkChannel, normalizeChannels } from './ids.js';
 import { createMemoryBackend } from './memory.js';
+import { FrameOutput, ObservableOutput } from './outputs.js';
 import { HubSubscription, type SubscriptionHost } from './subscription.js';
 import type { HubEvent, HubOptions, SubscribeOptions } from './types.js';
 
 const RESERVED_TYPE_PREFIX = 'eventide-';
+
+/** Default of `stallTimeoutMs`: a subscriber whose client takes no byte for 30 s is closed. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 
 interface FeedEntry {
   feed: ChannelFeed;
   refs: number;
 }
 
-function invalidOption(message: string): EventideError {
-  return new EventideError('EVENTIDE_INVALID_OPTION', message);
-}
+const WHERE = 'new Hub()';
 
-function limitsFrom(history: HubOptions['history']): HistoryLimits {
-  if (history !== undefined && (history === null || typeof history !== 'object')) {
-    throw invalidOption('Hub option `history` must be an object like { maxEvents, maxAgeMs }');
+function limitsFrom(history: unknown): HistoryLimits {
+  if (history !== undefined && (history === null || typeof history !== 'object' || Array.isArray(history))) {
+    throw new EventideError('EVENTIDE_INVALID_OPTION', `${WHERE} option \`history\` must be an object like { maxEvents, maxAgeMs }`);
   }
-  const maxEvents = history?.maxEvents ?? 1000;
-  const maxAgeMs = history?.maxAgeMs ?? 3_600_000;
-  if (!Number.isSafeInteger(maxEvents) || maxEvents < 0) {
-    throw invalidOption(`Hub option \`history.maxEvents\` must be a non-negative integer, got ${String(maxEvents)}`);
-  }
-  if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 0) {
-    throw invalidOption(`Hub option \`history.maxAgeMs\` must be a non-negative integer of milliseconds, got ${String(maxAgeMs)}`);
-  }
+  const options = checkOptionsObject(`${WHERE} history`, history, ['maxEvents', 'maxAgeMs']);
+  const maxEvents = numberOption(WHERE, 'history.maxEvents', options.maxEvents, countRule(1000));
+  const maxAgeMs = numberOption(WHERE, 'history.maxAgeMs', options.maxAgeMs, countRule(3_600_000));
   return Object.freeze({ maxEvents, maxAgeMs });
 }
 
@@ -66,6 +65,8 @@ export class Hub {
   readonly backend: HubBackend;
   /** The history bounds every channel of this hub is kept to. */
   readonly history: HistoryLimits;
+  /** How long a subscriber's connection may take no byte at all before it is closed as slow (0: never). */
+  readonly stallTimeoutMs: number;
   readonly #onError: (error: Error, channel: string) => void;
   readonly #feeds = new Map<string, FeedEntry>();
   readonly #subscriptions = new Set<HubSubscription>();
@@ -78,22 +79,26 @@ export class Hub {
    *   hour per channel), `onError` (default: `process.emitWarning`).
    */
   constructor(options: HubOptions = {}) {
-    if (options === null || typeof options !== 'object') throw invalidOption('new Hub(options) takes an object');
-    this.history = limitsFrom(options.history);
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw invalidOption('Hub option `onError` must be a function');
+    const checked = checkOptionsObject(WHERE, options, ['backend', 'history', 'onError', 'stallTimeoutMs']);
+    this.history = limitsFrom(checked.history);
+    this.#onError = functionOption(WHERE, 'onError', checked.onError, defaultOnError);
+    this.stallTimeoutMs = numberOption(WHERE, 'stallTimeoutMs', checked.stallTimeoutMs, timerRule(DEFAULT_STALL_TIMEOUT_MS));
+    const backend = checked.backend as HubBackend | undefined;
+    if (backend !== undefined && (backend === null || typeof backend !== 'object')) {
+      throw new EventideError('EVENTIDE_INVALID_OPTION', `${WHERE} option \`backend\` must be a HubBackend object`);
     }
-    this.#onError = options.onError ?? defaultOnError;
-    this.backend = options.backend ?? createMemoryBackend();
+    this.backend = backend ?? createMemoryBackend();
     for (const method of ['append', 'readAfter', 'follow', 'compareIds', 'isValidId', 'close'] as const) {
       if (typeof (this.backend as Partial<HubBackend>)[method] !== 'function') {
-        throw invalidOption(`Hub option \`backend\` must implement HubBackend; its \`${method}\` is not a function`);
+        throw new EventideError('EVENTIDE_INVALID_OPTION', `${WHERE} option \`backend\` must implement HubBackend; its \`${method}\` is not a function`);
       }
     }
     this.#host = {
       backend: this.backend,
+      stallTimeoutMs: this.stallTimeoutMs,
       acquireFeed: (channel) => this.#acquireFeed(channel),
       releaseFeed: (feed) => this.#releaseFeed(feed),
+      report: (error, channels) => this.#report(error, channels),
     };
   }
 
@@ -147,7 +152,9 @@ export class Hub {
         subscriber.error(closedError());
         return;
       }
-      const subscription = new HubSubscription(this.#host, list, subscriber as never);
+      // A connection subscribing right now (through pass-through operators) offers its demand.
+      const output = new ObservableOutput(subscriber, currentDemand());
+      const subscription = new HubSubscription(this.#host, list, output);
       this.#subscriptions.add(subscription);
       subscription.start(lastEventId, anchor);
       return () => {
@@ -175,7 +182,7 @@ export class Hub {
           sink.error(closedError());
           return;
         }
-        subscription = new HubSubscription(this.#host, list, sink, true);
+        subscription = new HubSubscription(this.#host, list, new FrameOutput(sink, list.length === 1));
         this.#subscriptions.add(subscription);
         subscription.start(lastEventId, anchor);
       },
@@ -206,10 +213,18 @@ export class Hub {
     return this.#closing;
   }
 
+  #report(error: unknown, channels: readonly string[]): void {
+    try {
+      this.#onError(error instanceof Error ? error : new Error(String(error)), channels.join(','));
+    } catch {
+      // An onError that throws has nobody left to tell.
+    }
+  }
+
   #acquireFeed(channel: string): ChannelFeed {
     let entry = this.#feeds.get(channel);
     if (entry === undefined) {
-      const feed = new ChannelFeed(this.backend, channel, this.history.maxEvents, (error) => this.#onError(error, channel));
+      const feed = new ChannelFeed(this.backend, channel, this.history.maxEvents, (error) => this.#report(error, [channel]));
       entry = { feed, refs: 0 };
       this.#feeds.set(channel, entry);
       // A feed that could not start is dropped, so that the next subscriber tries afresh.

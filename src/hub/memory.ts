@@ -1,6 +1,7 @@
 // The default hub backend: history and live delivery inside one process. Delivery to followers is
 // synchronous within `append`, in append order, even when a follower appends from its callback.
 import { EventideError } from '../errors.js';
+import { numberOption, timerRule } from '../options/validate.js';
 import type { EventRecord, HistoryLimits, HubBackend, ReadResult, StoredEvent } from './backend.js';
 
 /** Options of {@link createMemoryBackend}. */
@@ -64,13 +65,7 @@ export class MemoryBackend implements HubBackend {
     if (typeof clock !== 'function') {
       throw new EventideError('EVENTIDE_INVALID_OPTION', 'memory backend option `clock` must be a function returning milliseconds');
     }
-    const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
-      throw new EventideError(
-        'EVENTIDE_INVALID_OPTION',
-        `memory backend option \`sweepIntervalMs\` must be a non-negative integer, got ${String(sweepIntervalMs)}`,
-      );
-    }
+    const sweepIntervalMs = numberOption('createMemoryBackend()', 'sweepIntervalMs', options.sweepIntervalMs, timerRule(60_000));
     this.#clock = clock;
     this.#last = Math.max(0, Math.floor(clock()));
     this.#releasedLost = this.#last;
@@ -116,7 +111,7 @@ export class MemoryBackend implements HubBackend {
     return event;
   }
 
-  async readAfter(channel: string, after: string | undefined): Promise<ReadResult> {
+  async readAfter(channel: string, after: string | undefined, limit?: number): Promise<ReadResult> {
     const state = this.#channels.get(channel);
     const head = state === undefined ? this.#last : state.head;
     if (state !== undefined) {
@@ -128,7 +123,7 @@ export class MemoryBackend implements HubBackend {
     const position = Number(after);
     const lost = state === undefined ? this.#releasedLost : state.lost;
     if (position > head) return { events: [], complete: false, head: String(head) };
-    const events = state === undefined ? [] : this.#after(state, position);
+    const events = state === undefined ? [] : this.#after(state, position, limit);
     return { events, complete: position >= lost, head: String(head) };
   }
 
@@ -191,7 +186,7 @@ export class MemoryBackend implements HubBackend {
     return state;
   }
 
-  #after(state: ChannelState, position: number): StoredEvent[] {
+  #after(state: ChannelState, position: number, limit?: number): StoredEvent[] {
     // Binary search for the first retained event with an id above `position`.
     let lo = state.start;
     let hi = state.events.length;
@@ -200,7 +195,7 @@ export class MemoryBackend implements HubBackend {
       if (Number(state.events[mid].id) <= position) lo = mid + 1;
       else hi = mid;
     }
-    return state.events.slice(lo);
+    return limit === undefined || limit <= 0 ? state.events.slice(lo) : state.events.slice(lo, lo + limit);
   }
 
   #trim(state: ChannelState, now: number): void {

@@ -1,6 +1,6 @@
 // Encode once: an event that arrives from the backend is turned, once per process, into a shared
 // wire body and a shared data value. Every subscriber's event object reuses them.
-import { encodeBody, idOnlyFrame, setFrame, withId } from '../protocol/frames.js';
+import { encodeBody, setFrame, withId } from '../protocol/frames.js';
 import type { StoredEvent } from './backend.js';
 import { ANCHOR_EVENT_TYPE, type HubEvent } from './types.js';
 
@@ -79,22 +79,8 @@ export class PreparedEvent {
 }
 
 /**
- * An anchor: a frozen event whose frame is a lone `id:` line. [spec] A block with an id and no data
- * dispatches nothing, yet the client's last event id takes the value.
- */
-export function anchorEvent(streamId: string): HubEvent {
-  const event: HubEvent = Object.freeze({ type: ANCHOR_EVENT_TYPE, data: '', id: streamId });
-  setFrame(event, idOnlyFrame(streamId));
-  return event;
-}
-
-/**
- * True when `event` is an anchor emitted by a hub subscription.
- *
- * @example
- * ```ts
- * hub.subscribe('news').pipe(map((e) => (isAnchor(e) ? e : { ...e, data: render(e.data) })));
- * ```
+ * True when `event` has the anchor type. Hub subscriptions never emit anchors (they exist only on
+ * the wire), so operators need no such check; this remains for code that inspects parsed frames.
  */
 export function isAnchor(event: unknown): boolean {
   return typeof event === 'object' && event !== null && (event as { type?: unknown }).type === ANCHOR_EVENT_TYPE;

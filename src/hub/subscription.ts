@@ -1,104 +1,136 @@
-// One subscriber of a hub: attach to the channel feeds (buffering), read the replay, emit
-// [gap signal], replay, the buffered live events not already replayed, then live events. Each
-// channel keeps a cursor (the last position emitted), and an event is emitted only past it: that
-// is what makes the handoff from replay to live gapless and free of duplicates.
+// One subscriber of a hub: a cursor into each of its channels' histories.
 //
-// Two outputs: an rxjs Subscriber (the Observable of `hub.subscribe`), or a connection's
-// SourceSink (the fast path an @Sse route takes when it returns that Observable as is). On the
-// fast path, a single-channel stream writes the frames of prepared events, and once live, each
-// turn's events as one buffer shared with every other subscriber of the channel.
+// A subscription is live (feed events are pushed to its output as they arrive) while its output
+// has demand. When the output cannot take more, it stops pushing and keeps only its cursors; once
+// the output drains, it reads from the backend after them, one bounded slice at a time, and when a
+// read reaches the head it rejoins the live feed. The handoff is gapless and free of duplicates:
+// before the last read it holds the feed's events, and emits only what lies past each cursor.
+// A lagging subscriber costs its cursors, whatever the size of the burst it is behind; it loses
+// events only when its cursor falls out of the retained history, and then emits the gap signal
+// there. What the output is (a connection's frames, an rxjs Subscriber) is outputs.ts's business.
 import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
-import type { BatchListener, ChannelFeed, FeedBatch, FeedListener, MissedListener } from './feed.js';
+import type { ChannelFeed, FeedBatch } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
-import { anchorEvent, type PreparedEvent } from './prepared.js';
-import type { SourceSink } from '../sources/types.js';
+import type { PreparedEvent } from './prepared.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
 
-/** Bytes of catch-up (replay and buffered live events) emitted per turn of the event loop on the Observable path. */
+/** Most events one catch-up read asks a backend for. */
+export const CATCH_UP_SLICE = 256;
+
+/** About how many bytes of events one catch-up read asks for (fewer events when they are large). */
+export const CATCH_UP_SLICE_BYTES = 512 * 1024;
+
+/** Bytes of catch-up emitted per turn of the event loop to a subscriber that has no demand of its own. */
 export const REPLAY_SLICE_BYTES = 64 * 1024;
 
 /**
- * On the fast path the catch-up waits for the connection to drain (`sink.ready()`). Live events
- * arriving meanwhile are held; past this many bytes of them the catch-up stops waiting and lets
- * the connection's own bound decide (a client that never reads is then evicted as slow), so that
- * holding is bounded.
+ * Bytes of live events a subscription holds while it hands over from reading to live. Past it, it
+ * drops them and goes on reading: what it holds stays bounded however fast the channel is.
  */
 export const MAX_HELD_BYTES = 1024 * 1024;
 
 /** What a subscription needs of its hub. */
 export interface SubscriptionHost {
   readonly backend: HubBackend;
+  /** Milliseconds a waiting output may make no progress before it is closed as slow (0: never). */
+  readonly stallTimeoutMs: number;
   acquireFeed(channel: string): ChannelFeed;
   releaseFeed(feed: ChannelFeed): void;
+  /** Hears a failure that ended one subscription (a throwing subscriber, a failed read). */
+  report(error: unknown, channels: readonly string[]): void;
 }
 
-/** Where the Observable path delivers: the part of an rxjs Subscriber used here. */
+/** Where a subscription delivers, and how much it may deliver now. */
 export interface SubscriptionOutput {
-  next(event: HubEvent): void;
+  /** True when a single-channel stream may write each turn's live events as one shared batch. */
+  readonly batched: boolean;
+  /** True when `demand()` reflects a real consumer; otherwise long catch-ups yield between slices. */
+  readonly paced: boolean;
+  /** One event of the stream; `streamId` is set on multi-channel streams. */
+  event(event: PreparedEvent, streamId: string | undefined): void;
+  /** A turn's live events of a single-channel stream, when `batched`. */
+  batch(batch: FeedBatch): void;
+  /** A gap signal (visible to every kind of subscriber). */
+  signal(event: HubEvent): void;
+  /** The stream's position before any event: written on the wire only, never emitted. */
+  anchor(streamId: string): void;
   error(err: unknown): void;
   complete(): void;
+  /** Bytes the consumer takes before it must wait (<= 0: wait with `ready()`). */
+  demand(): number;
+  /** Settles when the consumer may take more, or has gone. */
+  ready(): Promise<void> | undefined;
+  /** Bytes given to the consumer and not yet taken, if it can tell (the stall probe). */
+  unsent(): number | undefined;
+  /** The consumer took nothing for the stall timeout: close it as slow. */
+  stalled(): void;
 }
 
-/** One subscriber's stream: its channels, cursors and the replay-to-live handoff. Internal. */
+interface Held {
+  index: number;
+  // `null` marks where the backend lost events (a gap signal).
+  event: PreparedEvent | null;
+}
+
+/** One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. */
 export class HubSubscription {
   readonly #host: SubscriptionHost;
   readonly #channels: readonly string[];
   readonly #tag: string;
   readonly #out: SubscriptionOutput;
-  // Set on the fast path: the connection itself (`#out` is then the same object).
-  readonly #sink: SourceSink | undefined;
   readonly #feeds: ChannelFeed[] = [];
   readonly #detach: (() => void)[] = [];
+  /** Per channel: the newest event emitted (or the position the stream started from). */
   readonly #cursors: string[];
-  // Per channel: the cursor is the newest event the feed has delivered, so (feeds being ordered
-  // and exactly-once) every later feed event is past it and needs no comparison.
+  /** Per channel: live and past the handoff, so every feed event is new (no comparison). */
   readonly #synced: boolean[];
-  // Held during the catch-up; `event: null` marks where the backend lost events (a gap signal).
-  #buffer: { index: number; event: PreparedEvent | null }[] | undefined = [];
+  /** Per channel: the cursor at which a gap was last signalled, so it is signalled once. */
+  readonly #gapAt: (string | undefined)[];
+  #live = false;
+  /** Live events held while the subscription hands over to live; `undefined` when not holding. */
+  #buffer: Held[] | undefined;
   #heldBytes = 0;
-  #overflowed = false;
-  #onOverflow: (() => void) | undefined;
+  #catchingUp = false;
+  #emitted = false;
+  #eventBytes = 1024;
   #closed = false;
 
-  /**
-   * @param output - an rxjs Subscriber, or a connection's SourceSink for the fast path (`sink`).
-   */
-  constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput | SourceSink, fast = false) {
+  constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput) {
     this.#host = host;
     this.#channels = channels;
     this.#tag = channels.length > 1 ? channelSetTag(channels) : '';
-    this.#out = output as SubscriptionOutput;
-    this.#sink = fast ? (output as SourceSink) : undefined;
+    this.#out = output;
     this.#cursors = channels.map(() => '');
     this.#synced = channels.map(() => false);
+    this.#gapAt = channels.map(() => undefined);
   }
 
-  /** Attaches to the feeds now, then replays and goes live. Failures end the output with an error. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Attaches to the feeds now (holding what they deliver), then reads its start and goes live. */
   start(lastEventId: unknown, anchor: boolean): void {
-    const batched = this.#sink !== undefined && this.#channels.length === 1;
+    this.#buffer = [];
+    const batched = this.#out.batched && this.#channels.length === 1;
     this.#channels.forEach((channel, index) => {
       const feed = this.#host.acquireFeed(channel);
       this.#feeds.push(feed);
       if (batched) {
-        const listener: BatchListener = (batch) => this.#onBatch(batch);
+        const listener = (batch: FeedBatch) => this.#guard(() => this.#onBatch(batch));
         feed.addBatchListener(listener);
         this.#detach.push(() => feed.removeBatchListener(listener));
       } else {
-        const listener: FeedListener = (event) => {
-          if (this.#buffer !== undefined) this.#hold(index, event);
-          else if (!this.#closed) this.#emitIfNew(index, event, true);
-        };
+        const listener = (event: PreparedEvent) => this.#guard(() => this.#onLive(index, event));
         feed.add(listener);
         this.#detach.push(() => feed.remove(listener));
       }
-      const missed: MissedListener = () => this.#onMissed(index);
+      const missed = () => this.#guard(() => this.#onMissed(index));
       feed.addMissedListener(missed);
       this.#detach.push(() => feed.removeMissedListener(missed));
     });
-    this.#catchUp(lastEventId, anchor).catch((err: unknown) => {
-      if (this.#closed) return;
-      this.#out.error(err);
-    });
+    this.#catchingUp = true;
+    this.#begin(lastEventId, anchor).catch((err: unknown) => this.#fail(err));
   }
 
   /** Detaches from the feeds (idempotent). */
@@ -106,7 +138,6 @@ export class HubSubscription {
     if (this.#closed) return;
     this.#closed = true;
     this.#buffer = undefined;
-    this.#onOverflow?.();
     for (const detach of this.#detach) detach();
     this.#detach.length = 0;
     for (const feed of this.#feeds) this.#host.releaseFeed(feed);
@@ -117,95 +148,309 @@ export class HubSubscription {
   complete(): void {
     if (this.#closed) return;
     this.close();
-    this.#out.complete();
+    try {
+      this.#out.complete();
+    } catch (err) {
+      this.#host.report(err, this.#channels);
+    }
   }
 
-  async #catchUp(lastEventId: unknown, anchor: boolean): Promise<void> {
+  // ---- starting ----
+
+  async #begin(lastEventId: unknown, anchor: boolean): Promise<void> {
     const { backend } = this.#host;
     await Promise.all(this.#feeds.map((feed) => feed.ready));
     if (this.#closed) return;
     const asked = parsePositions(lastEventId, this.#channels, this.#tag, (id) => backend.isValidId(id));
     const reads: ReadResult[] = await Promise.all(
-      this.#channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i])),
+      this.#channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)),
     );
     if (this.#closed) return;
-
     const gapped: string[] = [];
-    const replay: { index: number; stored: StoredEvent }[] = [];
-    reads.forEach((read, i) => {
+    const replay = reads.map((read, i): ReadResult => {
       const position = asked === null ? undefined : asked[i];
-      if (asked === null) {
-        this.#cursors[i] = read.head;
-      } else if (position === undefined || !read.complete) {
+      if (asked !== null && (position === undefined || !read.complete)) {
         // Unknown or trimmed: the client missed events we cannot give it. It restarts at the head.
         gapped.push(this.#channels[i]);
+      }
+      if (asked === null || position === undefined || !read.complete) {
+        // Every event past the head reaches the feed after this read, so the buffer holds it.
         this.#cursors[i] = read.head;
-      } else {
-        this.#cursors[i] = position;
-        for (const stored of read.events) replay.push({ index: i, stored });
+        return { events: [], complete: true, head: read.head };
       }
+      this.#cursors[i] = position;
+      return read;
     });
-    // Across channels, replay in publication-time order; a stable sort keeps each channel's order.
-    if (this.#channels.length > 1) replay.sort((a, b) => a.stored.time - b.stored.time);
-
-    let emitted = false;
-    if (gapped.length > 0) {
-      this.#emitGap(gapped, describeLastEventId(lastEventId));
-      emitted = true;
+    if (gapped.length > 0) this.#emitGap(gapped, describeLastEventId(lastEventId));
+    if (this.#closed) return;
+    const reachedHead = await this.#emitSlice(replay);
+    if (this.#closed) return;
+    this.#catchingUp = false;
+    if (!reachedHead || !this.#handOff()) {
+      this.#lag();
+      return;
     }
-    // A long catch-up must not flood the connection: a client that reads would be taken for a
-    // slow one by a burst it never asked to be fast for. The fast path waits for the connection
-    // to drain; the Observable path, which cannot know, sends one slice per turn of the event
-    // loop (the connection flushes between them). Live events keep being held meanwhile.
-    const sink = this.#sink;
-    let slice = 0;
-    const emit = async (index: number, event: PreparedEvent | null, fromFeed: boolean): Promise<boolean> => {
-      if (event === null) {
-        this.#emitMissed(index);
-        emitted = true;
-        return !this.#closed;
+    if (!this.#emitted && anchor) {
+      const position = this.#position();
+      if (position !== lastEventId) this.#out.anchor(position);
+    }
+  }
+
+  // ---- reading from the backend ----
+
+  /**
+   * Reads after the cursors, slice by slice, while the output has demand, until a read reaches the
+   * head; then hands over to the live feed. Runs once at a time.
+   */
+  async #catchUp(): Promise<void> {
+    this.#catchingUp = true;
+    this.#live = false;
+    const out = this.#out;
+    // The next slice is read while the connection drains, so that the client never waits for the
+    // backend; a slice read before the feed was held cannot end the catch-up, a fresh one does.
+    let prefetch: Promise<ReadResult[]> | undefined;
+    try {
+      while (!this.#closed) {
+        if (out.demand() <= 0) {
+          this.#buffer = undefined;
+          if (out.paced) prefetch ??= this.#read();
+          await this.#waitForDemand();
+          continue;
+        }
+        // Hold the feed's events during the read: if it reaches the head, those past it are here.
+        const holding = prefetch === undefined;
+        if (this.#buffer === undefined) {
+          this.#buffer = [];
+          this.#heldBytes = 0;
+        }
+        const reads = await (prefetch ?? this.#read());
+        prefetch = undefined;
+        if (this.#closed) return;
+        const reachedHead = await this.#emitSlice(reads);
+        if (this.#closed) return;
+        if (reachedHead && holding && this.#handOff()) return;
+        if (!reachedHead) this.#buffer = undefined;
       }
-      if (sink !== undefined) {
-        const wait = this.#overflowed ? undefined : sink.ready();
-        if (wait !== undefined) {
-          await new Promise<void>((resolve) => {
-            this.#onOverflow = resolve;
-            void wait.then(resolve);
-          });
-          this.#onOverflow = undefined;
+    } finally {
+      this.#catchingUp = false;
+    }
+  }
+
+  /** Reads the next slice of every channel after its cursor. */
+  #read(): Promise<ReadResult[]> {
+    const limit = Math.max(16, Math.min(CATCH_UP_SLICE, Math.ceil(CATCH_UP_SLICE_BYTES / this.#eventBytes)));
+    const { backend } = this.#host;
+    const cursors = [...this.#cursors];
+    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit)));
+  }
+
+  /**
+   * Emits one slice of reads in stream order, gap signals first where a cursor fell out of the
+   * history. True when every read reached its channel's head and all of it went out.
+   */
+  async #emitSlice(reads: readonly ReadResult[]): Promise<boolean> {
+    const { backend } = this.#host;
+    let reachedHead = true;
+    // A read whose last event is not the head it saw stopped short (its slice was full). Across
+    // channels, emit only up to the earliest end of such a slice; the rest comes with the next read.
+    let cutoff = Infinity;
+    const slice: { index: number; stored: StoredEvent }[] = [];
+    for (let i = 0; i < reads.length; i++) {
+      const read = reads[i];
+      const events = read.events;
+      const last = events.at(-1);
+      if (last !== undefined && backend.compareIds(last.id, read.head) < 0) {
+        reachedHead = false;
+        cutoff = Math.min(cutoff, last.time);
+      }
+      if (!read.complete) {
+        const from = this.#cursors[i];
+        // Nothing retained after the cursor: the stream stands at the head after the loss.
+        if (events.length === 0 && backend.compareIds(read.head, from) > 0) this.#cursors[i] = read.head;
+        if (this.#gapAt[i] !== from) {
+          // The cursor fell out of the retained history: the gap signal goes here, then the rest.
+          this.#gapAt[i] = this.#cursors[i];
+          this.#emitGap([this.#channels[i]], from);
           if (this.#closed) return false;
         }
-      } else if (slice >= REPLAY_SLICE_BYTES) {
-        slice = 0;
+      }
+      for (const stored of events) slice.push({ index: i, stored });
+    }
+    if (this.#channels.length > 1) slice.sort((a, b) => a.stored.time - b.stored.time);
+    const out = this.#out;
+    let bytes = 0;
+    for (const { index, stored } of slice) {
+      if (stored.time > cutoff) break;
+      if (out.demand() <= 0) return false;
+      if (!out.paced && bytes >= REPLAY_SLICE_BYTES) {
+        // A subscriber without demand of its own: the event loop gets a turn every slice.
+        bytes = 0;
         await new Promise((resolve) => setImmediate(resolve));
         if (this.#closed) return false;
       }
-      if (!this.#emitIfNew(index, event, fromFeed)) return true;
-      emitted = true;
-      slice += event.body.length;
-      return !this.#closed;
-    };
-    for (const { index, stored } of replay) {
-      if (!(await emit(index, this.#feeds[index].prepare(stored), false))) return;
+      const event = this.#feeds[index].prepare(stored);
+      if (this.#emitIfNew(index, event, false)) {
+        bytes += event.body.length;
+        // A running average of event sizes, for the size of the next read.
+        this.#eventBytes += (event.body.length - this.#eventBytes) / 16;
+      }
+      if (this.#closed) return false;
     }
-    // The buffer grows while it drains (live events, or a subscriber publishing from its handler).
-    const buffer = this.#buffer ?? [];
+    return reachedHead;
+  }
+
+  /** Emits what the feed delivered during the last read; true when live, false when it must read again. */
+  #handOff(): boolean {
+    const buffer = this.#buffer;
+    if (buffer === undefined) return false;
+    const out = this.#out;
+    // The buffer grows while it drains (a subscriber publishing from its handler).
     for (let i = 0; i < buffer.length; i++) {
-      if (!(await emit(buffer[i].index, buffer[i].event, true))) return;
+      if (this.#closed) return false;
+      const { index, event } = buffer[i];
+      if (event === null) {
+        this.#emitMissed(index);
+        continue;
+      }
+      if (out.demand() <= 0 || this.#buffer === undefined) {
+        this.#buffer = undefined;
+        this.#synced.fill(false);
+        return false;
+      }
+      this.#emitIfNew(index, event, true);
     }
-    if (this.#closed) return;
+    if (this.#closed) return false;
     this.#buffer = undefined;
-    if (!emitted && anchor) {
-      const position = this.#position();
-      if (position !== lastEventId) this.#out.next(anchorEvent(position));
+    this.#heldBytes = 0;
+    this.#live = true;
+    return true;
+  }
+
+  /** Waits for the output to want more; closes it as slow when it takes nothing for the stall timeout. */
+  async #waitForDemand(): Promise<void> {
+    const out = this.#out;
+    const wait = out.ready();
+    if (wait === undefined) {
+      // The output says it is ready yet wants nothing: let a turn pass (its flush) and ask again.
+      await new Promise((resolve) => setImmediate(resolve));
+      return;
+    }
+    const stallMs = this.#host.stallTimeoutMs;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    if (stallMs > 0 && out.unsent() !== undefined) {
+      let last = out.unsent()!;
+      let lastProgress = Date.now();
+      // Sampled four times per timeout: closed between 1x and 1.25x the timeout after its last read.
+      timer = setInterval(
+        () =>
+          this.#guard(() => {
+            const now = out.unsent() ?? 0;
+            if (now < last) {
+              last = now;
+              lastProgress = Date.now();
+            } else if (Date.now() - lastProgress >= stallMs && !this.#closed) {
+              clearInterval(timer);
+              out.stalled();
+            }
+          }),
+        Math.max(1, Math.floor(stallMs / 4)),
+      );
+      timer.unref?.();
+    }
+    try {
+      await wait;
+    } finally {
+      if (timer !== undefined) clearInterval(timer);
+    }
+  }
+
+  // ---- live delivery ----
+
+  /** Stops pushing: from now on the subscription keeps only its cursors and reads when drained. */
+  #lag(): void {
+    this.#live = false;
+    this.#buffer = undefined;
+    this.#heldBytes = 0;
+    this.#synced.fill(false);
+    if (this.#catchingUp || this.#closed) return;
+    this.#catchUp().catch((err: unknown) => this.#fail(err));
+  }
+
+  #onLive(index: number, event: PreparedEvent): void {
+    if (this.#closed) return;
+    if (this.#live) {
+      if (this.#out.demand() <= 0) this.#lag();
+      else this.#emitIfNew(index, event, true);
+    } else if (this.#buffer !== undefined) {
+      this.#hold(index, event);
+    }
+    // Otherwise lagging: the cursor is all it keeps; the event will be read from the backend.
+  }
+
+  /** The fast path's live delivery: a turn's events of the (only) channel. */
+  #onBatch(batch: FeedBatch): void {
+    if (this.#closed) return;
+    if (!this.#live) {
+      if (this.#buffer !== undefined) for (const event of batch.events) this.#hold(0, event);
+      return;
+    }
+    const out = this.#out;
+    // The common case: one shared buffer, no comparison. The cursor moves first, since writing
+    // may end the stream.
+    if (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0) {
+      const demand = out.demand();
+      if (demand === Infinity || batch.byteLength <= demand) {
+        this.#synced[0] = true;
+        this.#cursors[0] = batch.lastId;
+        this.#emitted = true;
+        out.batch(batch);
+        return;
+      }
+    }
+    // Just caught up (part of the batch went out already), or more than the output takes now.
+    const events = batch.events;
+    for (let i = 0; i < events.length && !this.#closed; i++) {
+      if (out.demand() <= 0) {
+        this.#lag();
+        return;
+      }
+      this.#emitIfNew(0, events[i], true);
     }
   }
 
   /** The backend lost events of a channel before this process read them: never a silent gap. */
   #onMissed(index: number): void {
     if (this.#closed) return;
-    if (this.#buffer !== undefined) this.#buffer.push({ index, event: null });
-    else this.#emitMissed(index);
+    if (this.#live) this.#emitMissed(index);
+    else if (this.#buffer !== undefined) this.#buffer.push({ index, event: null });
+    // Lagging: its own read after the cursor will find the loss.
+  }
+
+  /** Holds a live event that arrived during the handoff; past the bound, goes back to reading. */
+  #hold(index: number, event: PreparedEvent): void {
+    // Dropped part way through a batch: the rest will be read from the backend too.
+    if (this.#buffer === undefined) return;
+    this.#buffer.push({ index, event });
+    this.#heldBytes += event.body.length;
+    if (this.#heldBytes > MAX_HELD_BYTES) {
+      this.#buffer = undefined;
+      this.#heldBytes = 0;
+    }
+  }
+
+  // ---- emitting ----
+
+  #emitIfNew(index: number, event: PreparedEvent, fromFeed: boolean): boolean {
+    if (!this.#synced[index]) {
+      if (this.#host.backend.compareIds(event.id, this.#cursors[index]) <= 0) return false;
+      // Later events of this feed all follow this one.
+      if (fromFeed) this.#synced[index] = true;
+    }
+    this.#cursors[index] = event.id;
+    this.#emitted = true;
+    // Shared per position during a fan-out; the connection finds its cached frame.
+    this.#out.event(event, this.#channels.length === 1 ? undefined : this.#position());
+    return true;
   }
 
   #emitMissed(index: number): void {
@@ -215,59 +460,33 @@ export class HubSubscription {
   /** The gap signal: `channels` missed events after `lastEventId`; its id is the current position. */
   #emitGap(channels: string[], lastEventId: string | null): void {
     const data: GapSignalData = Object.freeze({ channels: Object.freeze(channels), lastEventId });
-    this.#out.next(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
-  }
-
-  /** Holds a live event that arrived during the catch-up. */
-  #hold(index: number, event: PreparedEvent): void {
-    this.#buffer!.push({ index, event });
-    this.#heldBytes += event.body.length;
-    if (this.#heldBytes > MAX_HELD_BYTES && !this.#overflowed) {
-      this.#overflowed = true;
-      this.#onOverflow?.();
-    }
-  }
-
-  /** The fast path's live delivery: a turn's events of the (only) channel. */
-  #onBatch(batch: FeedBatch): void {
-    if (this.#closed) return;
-    if (this.#buffer !== undefined) {
-      for (const event of batch.events) this.#hold(0, event);
-      return;
-    }
-    // The common case: one shared buffer, no comparison. The cursor moves first, since writing
-    // may end the stream (a slow client).
-    if (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0) {
-      this.#synced[0] = true;
-      this.#cursors[0] = batch.lastId;
-      this.#sink!.frame(batch.bytes);
-      return;
-    }
-    // Just caught up: part of the batch was replayed already. Only what is past the cursor goes.
-    const events = batch.events;
-    if (this.#host.backend.compareIds(batch.lastId, this.#cursors[0]) <= 0) return;
-    for (let i = 0; i < events.length && !this.#closed; i++) this.#emitIfNew(0, events[i], true);
-  }
-
-  #emitIfNew(index: number, event: PreparedEvent, fromFeed: boolean): boolean {
-    if (!this.#synced[index]) {
-      if (this.#host.backend.compareIds(event.id, this.#cursors[index]) <= 0) return false;
-      // Later events of this feed all follow this one.
-      if (fromFeed) this.#synced[index] = true;
-    }
-    this.#cursors[index] = event.id;
-    const sink = this.#sink;
-    if (this.#channels.length === 1) {
-      if (sink !== undefined) sink.frame(event.singleFrame());
-      else this.#out.next(event.single());
-    } else {
-      // Shared per position during a fan-out; the connection finds its cached frame.
-      this.#out.next(event.withStreamId(this.#position()));
-    }
-    return true;
+    this.#emitted = true;
+    this.#out.signal(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
   }
 
   #position(): string {
     return this.#channels.length === 1 ? this.#cursors[0] : formatPositions(this.#tag, this.#cursors);
+  }
+
+  // ---- faults ----
+
+  /** Runs a step that calls into user or backend code: a throw ends this subscription only. */
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    this.close();
+    this.#host.report(err, this.#channels);
+    try {
+      this.#out.error(err);
+    } catch (again) {
+      this.#host.report(again, this.#channels);
+    }
   }
 }

@@ -13,8 +13,9 @@ import type { HubBackend } from './backend.js';
 export const GAP_EVENT_TYPE = 'eventide-gap';
 
 /**
- * The `type` of an anchor: an internal event that gives a new stream its position before any event
- * arrives. Its wire frame is a lone `id:` line, which clients record without dispatching anything.
+ * The `type` of an anchor: the frame that gives a new stream its position before any event
+ * arrives, a lone `id:` line that clients record without dispatching anything. Anchors exist only
+ * on the wire: the connection writes them, and no Observable subscriber ever receives one.
  */
 export const ANCHOR_EVENT_TYPE = 'eventide-anchor';
 
@@ -37,6 +38,13 @@ export interface HubOptions {
    * retrying). Default: `process.emitWarning`.
    */
   onError?: (error: Error, channel: string) => void;
+  /**
+   * How long a subscriber may wait for its client to read without the client taking a single
+   * byte, in milliseconds, before its connection is closed as a slow client (default 30,000;
+   * 0 never closes). A client that reads, however far behind, is never closed: the subscription
+   * pauses at the connection's high-water mark and catches up from the history.
+   */
+  stallTimeoutMs?: number;
 }
 
 /** Options of `hub.subscribe()`. */
@@ -49,8 +57,7 @@ export interface SubscribeOptions {
   /**
    * Whether a stream that has nothing to send yet starts with an anchor (default `true`): a frame
    * holding only `id:`, so that a client that disconnects before the first event still resumes
-   * from where it subscribed. Anchors have the type {@link ANCHOR_EVENT_TYPE} and empty data; an
-   * operator that rebuilds events should pass them through unchanged (or drop them).
+   * from where it subscribed. The connection writes it on the wire; operators never see it.
    */
   anchor?: boolean;
 }

@@ -1,10 +1,10 @@
 // The Redis Streams implementation of the hub's backend contract.
-import { randomUUID } from 'node:crypto';
 import { EventideError } from '../errors.js';
 import type { EventRecord, HistoryLimits, HubBackend, ReadResult, StoredEvent } from '../hub/backend.js';
 import { openLinks } from './connection.js';
 import { entryFields, entryToEvent } from './entries.js';
 import { Follower } from './follower.js';
+import { CallbackGuard } from './guard.js';
 import { ZERO_ID, compareStreamIds, isStreamId } from './ids.js';
 import { channelKey } from './keys.js';
 import { resolveOptions, type RedisBackendOptions } from './options.js';
@@ -19,8 +19,10 @@ export type { RedisBackendOptions };
 export interface RedisBackend extends HubBackend {
   /**
    * Resolves once both connections are up; rejects with `EVENTIDE_BACKEND_UNAVAILABLE` if Redis
-   * cannot be reached within `connectTimeoutMs` (or refuses the connection first). Optional: every
-   * operation waits the same way, but calling it at start-up makes a bad `REDIS_URL` fail early.
+   * cannot be reached within `connectTimeoutMs` (or refuses the connection first), and with
+   * `EVENTIDE_BACKEND_REJECTED` if it answers with an error (NOAUTH, WRONGPASS, ...), quoted in the
+   * message. Optional: every operation waits the same way, but calling it at start-up makes a bad
+   * `REDIS_URL` or password fail early.
    */
   ready(): Promise<void>;
   /** The Redis key of a channel's stream (for operators and tests). */
@@ -49,19 +51,21 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     keyPrefix, connectTimeoutMs, blockMs, readBatch, followWindow, followGraceMs,
   } = resolved;
   const { command, reader } = openLinks(resolved);
+  // ioredis's own keyPrefix (of a `client` passed in) comes before ours in every key Redis sees.
+  const replyPrefix = command.redis.options.keyPrefix ?? '';
   command.redis.defineCommand('eventideAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
   command.redis.defineCommand('eventideRead', { numberOfKeys: 1, lua: READ_SCRIPT });
   const scripts = command.redis as unknown as {
     eventideAppend(key: string, ...args: string[]): Promise<string>;
-    eventideRead(key: string, after: string): Promise<ReadReply>;
+    eventideRead(key: string, after: string, ...limit: string[]): Promise<ReadReply>;
   };
-  const wakeKey = `${keyPrefix}wake:${randomUUID()}`;
+  const guard = new CallbackGuard();
   const follower = new Follower(reader, command, {
     blockMs,
     hangMs: resolved.commandTimeoutMs,
     batch: readBatch,
-    wakeKey,
-  });
+    keyPrefix,
+  }, guard);
   let closed = false;
   // The head each recent readAfter saw, with its sequence number, so that a follow from that head
   // (what the hub does) can tell a trimmed first entry from a normal one. Small and bounded.
@@ -77,8 +81,8 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     async ready() {
       checkOpen();
       await Promise.all([
-        command.whenReady(connectTimeoutMs, 'EVENTIDE_BACKEND_UNAVAILABLE'),
-        reader.whenReady(connectTimeoutMs, 'EVENTIDE_BACKEND_UNAVAILABLE'),
+        command.whenReady(connectTimeoutMs, 'connect'),
+        reader.whenReady(connectTimeoutMs, 'connect'),
       ]);
     },
 
@@ -92,35 +96,42 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       const fields = entryFields(record, limits);
       const keep = physicalBound(limits.maxEvents, followWindow);
       const keepMs = physicalBound(limits.maxAgeMs, followGraceMs);
-      await command.whenReady(connectTimeoutMs, 'EVENTIDE_PUBLISH_FAILED');
+      await command.whenReady(connectTimeoutMs, 'publish');
       let id: string;
       try {
         id = await scripts.eventideAppend(key, keep, keepMs, ...fields);
       } catch (err) {
-        throw command.unavailable('EVENTIDE_PUBLISH_FAILED', err);
+        throw command.failure('publish', err, { channel, key: replyPrefix + key });
       }
       return entryToEvent(channel, id, fields);
     },
 
-    async readAfter(channel: string, after: string | undefined): Promise<ReadResult> {
+    async readAfter(channel: string, after: string | undefined, limit?: number): Promise<ReadResult> {
       checkOpen();
       const key = channelKey(keyPrefix, channel);
       const valid = after === undefined || isStreamId(after);
-      await command.whenReady(connectTimeoutMs, 'EVENTIDE_BACKEND_UNAVAILABLE');
+      await command.whenReady(connectTimeoutMs, 'read');
       let reply: ReadReply;
       try {
         // A malformed id never reaches Redis: the read then only fetches the head.
-        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '');
+        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '', ...sliceArgs(limit));
       } catch (err) {
-        throw command.unavailable('EVENTIDE_BACKEND_UNAVAILABLE', err);
+        throw command.failure('read', err, { channel, key: replyPrefix + key });
       }
       rememberHead(heads, channel, reply);
-      return interpretRead(channel, after, valid, reply);
+      const result = interpretRead(channel, after, valid, reply);
+      if (result !== undefined) return result;
+      // A bounded slice starting at the trimmed edge: read the whole window, keep its oldest part.
+      const whole = await this.readAfter(channel, after);
+      return { ...whole, events: whole.events.slice(0, limit) };
     },
 
     follow(channel, after, onEvent, onError) {
       if (closed) {
-        queueMicrotask(() => onError?.(command.closedError()));
+        queueMicrotask(() => {
+          const thrown = guard.call(onError, command.closedError());
+          if (thrown !== undefined) guard.tell(`onError of a follow of channel ${JSON.stringify(channel)} threw`, thrown);
+        });
         return () => {};
       }
       const key = channelKey(keyPrefix, channel);
@@ -143,7 +154,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       if (closed) return;
       closed = true;
       follower.close();
-      if (command.ready) await command.redis.del(wakeKey).catch(() => undefined);
+      if (command.ready) await command.redis.del(follower.wakeKey).catch(() => undefined);
       await Promise.all([reader.close(false), command.close(true)]);
     },
   };
@@ -155,3 +166,8 @@ function physicalBound(limit: number, floor: number): string {
   return String(Math.max(Math.floor(limit), floor));
 }
 
+
+/** The script argument of a bounded slice (none for a whole read). */
+function sliceArgs(limit: number | undefined): string[] {
+  return limit !== undefined && Number.isSafeInteger(limit) && limit > 0 ? [String(limit)] : [];
+}

@@ -13,15 +13,20 @@ export type ReadReply =
       nowMs: string,
       newestFields: string[],
       entriesNewestFirst: Array<[string, string[]]>,
+      order?: 'asc',
     ];
 
-/** The answer of readAfter from what READ_SCRIPT saw (`valid`: `after` is a stream id). */
+/**
+ * The answer of readAfter from what READ_SCRIPT saw (`valid`: `after` is a stream id). For a
+ * bounded slice (entries oldest first), `undefined` when its first entry is outside the history
+ * bounds: the caller then reads the whole window instead (a cursor at the trimmed edge, rare).
+ */
 export function interpretRead(
   channel: string,
   after: string | undefined,
   valid: boolean,
   reply: ReadReply,
-): ReadResult {
+): ReadResult | undefined {
   if (reply.length === 0) {
     return { events: [], complete: after === undefined || after === ZERO_ID, head: ZERO_ID };
   }
@@ -45,6 +50,20 @@ export function interpretRead(
 
   // Logically trimmed: the channel's exact history bounds, as recorded with its newest entry.
   const { maxEvents, maxAgeMs } = entryLimits(newest);
+  if (reply[6] === 'asc') {
+    // Oldest first. Both bounds keep a suffix of the stream (sequence numbers and times grow), so
+    // if the first entry is kept, every later one is, and nothing after `after` was trimmed.
+    const newestSeq = entrySeq(newest);
+    const cutoff = Number(nowText) - maxAgeMs;
+    const first = newestFirst[0];
+    if (first !== undefined) {
+      const seq = entrySeq(first[1]);
+      const byCount = maxEvents >= 0 && (newestSeq === undefined || seq === undefined || newestSeq - seq >= maxEvents);
+      const byAge = maxAgeMs >= 0 && streamIdTime(first[0]) <= cutoff;
+      if (byCount || byAge) return undefined;
+    }
+    return { events: newestFirst.map(([id, fields]) => entryToEvent(channel, id, fields)), complete, head };
+  }
   let entries = newestFirst;
   if (maxEvents >= 0 && entries.length > maxEvents) {
     entries = entries.slice(0, maxEvents);

@@ -53,6 +53,8 @@ return id
  * stream does not exist, else { last-generated-id, max-deleted-entry-id ("" before Redis 7),
  * first entry id ("" when empty), Redis time in ms, newest entry's fields (or an empty array),
  * entries after ARGV[1] newest first (at most the newest entry's maxEvents + 1) }.
+ * With ARGV[2], a count: the entries after ARGV[1] oldest first, at most that many, and a seventh
+ * element "asc" (a lagging subscriber's bounded slice; trimming is then judged by the caller).
  */
 export const READ_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
@@ -69,6 +71,12 @@ end
 local t = redis.call('TIME')
 local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 local entries = {}
+local limit = ARGV[2] and tonumber(ARGV[2]) or nil
+if ARGV[1] ~= '' and limit and limit > 0 then
+  local r = redis.pcall('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', limit)
+  if type(r) == 'table' and not r.err then entries = r end
+  return { lastId, maxDeleted, first, now, newest, entries, 'asc' }
+end
 if ARGV[1] ~= '' then
   local count = -1
   for i = 1, #newest, 2 do

@@ -1,3 +1,4 @@
+import { subscribeWithDemand } from './demand.js';
 import type { SourceSink, StreamSource } from './types.js';
 
 /** The part of an Observable (rxjs or any other implementation) that eventide uses. */
@@ -34,7 +35,8 @@ class ObservableSource implements StreamSource {
 
   start(sink: SourceSink): void {
     this.#sink = sink;
-    const subscription = this.#observable.subscribe(this);
+    // Sources subscribed synchronously through pass-through operators see the connection's demand.
+    const subscription = subscribeWithDemand(sink, () => this.#observable.subscribe(this));
     // A synchronous Observable may have finished, or been stopped, during subscribe().
     if (this.#stopped) subscription.unsubscribe();
     else this.#subscription = subscription;

@@ -16,6 +16,19 @@ export interface SourceSink {
    * promise that settles when it can (or when it has closed). Push sources ignore it.
    */
   ready(): Promise<void> | undefined;
+  /**
+   * Demand for sources that can hold back (the hub's subscriptions): how many more bytes the
+   * connection takes before its high-water mark. At or below 0 the source stops pushing and waits
+   * with `ready()`. Optional: a sink without it takes whatever comes.
+   */
+  demand?(): number;
+  /** Bytes written but not yet taken by the client (queued plus buffered in the socket). */
+  unsent?(): number;
+  /**
+   * The source has waited for the client to read and it made no progress for the source's allowed
+   * time: close the stream as a slow client (`EVENTIDE_SLOW_CLIENT`).
+   */
+  stalled?(): void;
 }
 
 /** One running subscription to whatever a handler returned. */

@@ -136,6 +136,30 @@ export function describeBackendContract(name: string, makeBackend: BackendFactor
       assert.equal(backend.compareIds(fromEdge.head, events[5].id), 0);
     });
 
+    it('readAfter with a limit gives the oldest events after the id (or, if ignored, all of them), same head and completeness', async () => {
+      const ch = channel('limit');
+      const events = await appendAll(ch, 10);
+      const all = events.slice(1).map((e) => e.data);
+      const sliced = await backend.readAfter(ch, events[0].id, 3);
+      assert.equal(sliced.complete, true);
+      assert.equal(backend.compareIds(sliced.head, events[9].id), 0);
+      const got = sliced.events.map((e) => e.data);
+      assert.ok(got.length === 3 ? true : got.length === all.length, `a slice of 3 or everything (${got.length})`);
+      assert.deepEqual(got, all.slice(0, got.length), 'the oldest first');
+      const atHead = await backend.readAfter(ch, events[9].id, 3);
+      assert.deepEqual([atHead.events.length, atHead.complete], [0, true]);
+
+      // At the trimmed edge: incomplete, and the slice starts at the oldest event still retained.
+      const short = channel('limit-trim');
+      const limits = { maxEvents: 4, maxAgeMs: 3_600_000 };
+      const kept = await appendAll(short, 12, limits);
+      const edge = await backend.readAfter(short, kept[0].id, 2);
+      assert.equal(edge.complete, false, 'events after the id were trimmed');
+      const edgeData = edge.events.map((e) => e.data);
+      assert.deepEqual(edgeData, ['e8', 'e9', 'e10', 'e11'].slice(0, edgeData.length));
+      assert.ok(edgeData.length === 2 || edgeData.length === 4, `a slice of 2 or every retained event (${edgeData.length})`);
+    });
+
     it('with maxEvents 0 keeps nothing yet resumes exactly from the head', async () => {
       const ch = channel('none');
       const limits = { maxEvents: 0, maxAgeMs: 3_600_000 };

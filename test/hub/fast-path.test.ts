@@ -8,7 +8,6 @@ import { filter } from 'rxjs';
 import { encodeCounter } from '../../src/protocol/frames.js';
 import { FRAME_SOURCE, type StreamSource } from '../../src/sources/types.js';
 import { Hub, createMemoryBackend, isAnchor, type HubBackend, type HubEvent, type StoredEvent } from '../../src/hub/index.js';
-import { MAX_HELD_BYTES } from '../../src/hub/subscription.js';
 import { redisBackend } from '../../src/redis/index.js';
 import { deleteKeys, REDIS_URL, skipUnlessRedis, uniquePrefix } from '../redis/helpers.js';
 import { frameSourceOf, RecordingSink } from './frame-sink.js';
@@ -196,22 +195,72 @@ describe('hub fast path', () => {
     }
   });
 
-  it('stops waiting once the live events held during a stalled catch-up pass the bound', async () => {
-    const hub = new Hub({ history: { maxEvents: 100 } });
+  it('a live subscriber past its high-water mark keeps only its cursor, then reads what it missed from history', async () => {
+    const hub = new Hub({ history: { maxEvents: 5000 } });
     try {
-      const ch = 'stalled';
-      const ids: string[] = [];
-      for (let n = 0; n < 5; n++) ids.push(await hub.publish(ch, { data: `old${n}` }));
-      const d = direct(hub, ch, ids[0]);
-      d.sink.gate = true; // never released: a client that does not read
-      await waitFor(() => d.sink.waits === 1, 'the catch-up to wait');
-      const chunk = 'z'.repeat(64 * 1024);
-      const count = Math.ceil(MAX_HELD_BYTES / chunk.length) + 2;
-      for (let n = 0; n < count; n++) ids.push(await hub.publish(ch, { data: chunk }));
-      // Everything goes to the connection, whose own bound then deals with the client.
-      await waitFor(() => real(d.sink).length === 4 + count, 'the held events to be written');
-      assert.deepEqual(real(d.sink).map((e) => e.id), ids.slice(1));
+      const ch = 'lagging';
+      const d = await started(direct(hub, ch));
+      const lagging = await started(direct(hub, ch));
+      // The "socket" takes 64 KB, then its gate shuts until the test drains it.
+      lagging.sink.budget = 64 * 1024;
+      const chunk = 'z'.repeat(4096);
+      const ids = await Promise.all(Array.from({ length: 1000 }, (_, n) => hub.publish(ch, { data: `${n}:${chunk}` })));
+      await waitFor(() => real(d.sink).length === 1000, 'the unbounded subscriber to get the burst');
+      await waitFor(() => lagging.sink.gate && lagging.sink.waits === 1, 'the lagging one to wait');
+      const before = real(lagging.sink).length;
+      assert.ok(before < 20, `only about its budget was written (${before} events)`);
+      // While it waits, more events come: it holds none of them (cursor only), and none is lost.
+      for (let n = 1000; n < 1100; n++) ids.push(await hub.publish(ch, { data: `${n}:${chunk}` }));
+      let most = 0;
+      while (real(lagging.sink).length < ids.length) {
+        const waits = lagging.sink.waits;
+        lagging.sink.release();
+        await waitFor(() => lagging.sink.waits > waits || real(lagging.sink).length === ids.length, 'the catch-up to write and wait again');
+        most = Math.max(most, lagging.sink.sinceRelease);
+      }
+      assert.ok(most <= 64 * 1024 + 4200, `never more than one event past the budget (${most} bytes)`);
+      assert.deepEqual(real(lagging.sink).map((e) => e.id), ids, 'every event once, in order');
+      assert.ok(real(lagging.sink).every((e) => e.type === undefined), 'no gap signal: everything was retained');
+      // Back to live: the next event comes through the feed.
+      lagging.sink.budget = undefined;
+      lagging.sink.release();
+      ids.push(await hub.publish(ch, { data: 'live' }));
+      await waitFor(() => real(lagging.sink).length === ids.length, 'the live event');
       d.source.stop();
+      lagging.source.stop();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('a lagging subscriber whose cursor falls out of history gets the gap signal there, then what is retained', async () => {
+    const hub = new Hub({ history: { maxEvents: 50 } });
+    try {
+      const ch = 'fell-out';
+      const lagging = await started(direct(hub, ch));
+      lagging.sink.budget = 8 * 1024;
+      const chunk = 'q'.repeat(1024);
+      const ids: string[] = [];
+      for (let n = 0; n < 20; n++) ids.push(await hub.publish(ch, { data: `${n}:${chunk}` }));
+      await waitFor(() => lagging.sink.gate && lagging.sink.waits === 1, 'the subscriber to pause');
+      const got = real(lagging.sink).length;
+      assert.ok(got > 0 && got < 20, `it paused part way (${got} events)`);
+      // 200 more: its position falls out of the 50 retained events.
+      for (let n = 20; n < 220; n++) ids.push(await hub.publish(ch, { data: `${n}:${chunk}` }));
+      lagging.sink.budget = undefined;
+      lagging.sink.release();
+      await waitFor(() => real(lagging.sink).at(-1)?.id === ids.at(-1), 'the subscriber to reach the end');
+      const events = real(lagging.sink);
+      const gapAt = events.findIndex((e) => e.type === 'eventide-gap');
+      // The slice it read ahead while paused (what was retained then) may go out before the gap.
+      assert.ok(gapAt >= got && gapAt < 20, `the gap signal comes where its position fell out (${gapAt}, paused at ${got})`);
+      const gap = events[gapAt];
+      assert.deepEqual(gap.data, { channels: [ch], lastEventId: ids[gapAt - 1] });
+      assert.equal(gap.id, ids[gapAt - 1], 'the gap signal stands at the last position it had');
+      assert.deepEqual(events.slice(0, gapAt).map((e) => e.id), ids.slice(0, gapAt), 'no gap before the signal');
+      assert.deepEqual(events.slice(gapAt + 1).map((e) => e.id), ids.slice(-50), 'then every retained event');
+      assert.equal(events.filter((e) => e.type === 'eventide-gap').length, 1, 'one gap signal');
+      lagging.source.stop();
     } finally {
       await hub.close();
     }
@@ -236,6 +285,55 @@ describe('hub fast path', () => {
     } finally {
       await hub.close();
     }
+  });
+
+  it('a subscriber whose output throws ends alone, with the error reported; the others go on', async () => {
+    const reported: string[] = [];
+    const hub = new Hub({ onError: (err, channel) => reported.push(`${channel}: ${err.message}`) });
+    try {
+      const ch = 'faulty';
+      const good = await started(direct(hub, ch));
+      const bad = await started(direct(hub, ch));
+      const viaRx = collect(hub.subscribe(ch));
+      await live(viaRx);
+      // The bad connection's writes fail from now on (a sink that throws).
+      let throwing = true;
+      const frame = bad.sink.frame.bind(bad.sink);
+      bad.sink.frame = (bytes) => {
+        if (throwing) throw new Error('this connection broke');
+        frame(bytes);
+      };
+      const ids = await Promise.all([0, 1, 2].map((n) => hub.publish(ch, { data: `e${n}` })));
+      await waitFor(() => real(good.sink).length === 3 && viaRx.data().length === 3, 'the healthy subscribers to get every event');
+      await waitFor(() => bad.sink.failure !== undefined, 'the broken one to be ended with its error');
+      throwing = false;
+      assert.equal((bad.sink.failure as Error).message, 'this connection broke');
+      assert.deepEqual(reported, [`${ch}: this connection broke`]);
+      assert.deepEqual(real(good.sink).map((e) => e.id), ids);
+      ids.push(await hub.publish(ch, { data: 'after' }));
+      await waitFor(() => real(good.sink).length === 4, 'the next event');
+      assert.equal(real(bad.sink).length, 0, 'nothing more reaches the ended one');
+      assert.equal(hub.subscriptionCount, 3, 'the ended subscription still counts until its connection stops it');
+      bad.source.stop();
+      good.source.stop();
+      viaRx.subscription.unsubscribe();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('validates its options with the shared validator (timers capped at 2^31-1 ms)', () => {
+    for (const [options, word] of [
+      [{ stallTimeoutMs: 2 ** 31 }, 'stallTimeoutMs'],
+      [{ stallTimeoutMs: -1 }, 'stallTimeoutMs'],
+      [{ history: { maxEvents: 1.5 } }, 'history.maxEvents'],
+      [{ history: { maxEvent: 10 } }, 'maxEvent'],
+      [{ histroy: {} }, 'histroy'],
+    ] as [object, string][]) {
+      assert.throws(() => new Hub(options as never), (err: Error) => (err as { code?: string }).code === 'EVENTIDE_INVALID_OPTION' && err.message.includes(word), word);
+    }
+    assert.throws(() => createMemoryBackend({ sweepIntervalMs: 2 ** 31 }), /sweepIntervalMs/);
+    assert.equal(new Hub({ stallTimeoutMs: 0 }).stallTimeoutMs, 0, '0 turns the stall policy off');
   });
 
   it('completes on hub.close(), refuses a closed hub, and tolerates stop() before or after start', async () => {

@@ -102,11 +102,23 @@ export class RecordingSink implements SourceSink {
     this.#observer.complete?.();
   }
 
+  /** The connection's demand: none while the gate is shut, else what is left of the budget. */
+  demand(): number {
+    if (this.gate) return 0;
+    return this.budget === undefined ? Infinity : this.budget - this.#sinceRelease;
+  }
+
   ready(): Promise<void> | undefined {
     if (!this.gate) return undefined;
     this.waits++;
-    return new Promise((resolve) => this.#release.push(resolve));
+    const wait = new Promise<void>((resolve) => this.#release.push(resolve));
+    // A socket that drains by itself a turn later: the subscription lags and catches up all along.
+    if (this.autoDrain) setImmediate(() => this.release());
+    return wait;
   }
+
+  /** When set, a shut gate reopens by itself on the next turn (with `budget`: a small socket). */
+  autoDrain = false;
 
   /** Bytes written since the last `release()`. */
   get sinceRelease(): number {
@@ -147,13 +159,18 @@ export function frameSourceOf(observable: Observable<HubEvent>): StreamSource {
  * starts the frame source into a RecordingSink and emits what a client parses from the bytes.
  * Data comes back as text (gap signals parsed back from JSON), as a client receives it.
  */
-export function subscribeThroughFrames(hub: Hub): void {
+export function subscribeThroughFrames(hub: Hub, socketBytes?: number): void {
   const original = hub.subscribe.bind(hub);
   (hub as { subscribe: Hub['subscribe'] }).subscribe = ((channels: string | readonly string[], options: SubscribeOptions = {}) => {
     const inner = original(channels, options);
     return new Observable<HubEvent>((subscriber) => {
       const source = frameSourceOf(inner);
-      source.start(new RecordingSink(channels, options?.lastEventId, subscriber));
+      const sink = new RecordingSink(channels, options?.lastEventId, subscriber);
+      if (socketBytes !== undefined) {
+        sink.budget = socketBytes;
+        sink.autoDrain = true;
+      }
+      source.start(sink);
       return () => source.stop();
     });
   }) as Hub['subscribe'];

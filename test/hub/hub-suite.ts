@@ -34,4 +34,11 @@ export function describeHubSuite(name: string, makeBackend: BackendFactory, opti
     resume(t);
     property(t);
   });
+  // And with a connection whose socket fills after 200 bytes and drains a turn later: subscribers
+  // keep pausing at their high-water mark and catching up from history, all through the suite.
+  describe(`Hub over ${name}, through a connection that keeps filling up`, () => {
+    const t = hubTestContext(makeBackend, options.scale ?? 1, true, 200);
+    resume(t);
+    property(t);
+  });
 }

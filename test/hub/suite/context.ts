@@ -15,6 +15,8 @@ export interface HubTestContext {
   readonly scale: number;
   /** True when `hub.subscribe()` goes through the connection fast path (frames parsed back). */
   readonly frames: boolean;
+  /** True when that connection's socket fills after a few KB and drains a turn later (subscribers lag). */
+  readonly lagging: boolean;
 }
 
 let unique = 0;
@@ -23,7 +25,7 @@ let unique = 0;
  * @param frames - route every `hub.subscribe()` of the hubs made here through the fast path an
  *   @Sse route takes, so the suite's assertions hold for what a client parses from the frames.
  */
-export function hubTestContext(makeBackend: BackendFactory, scale: number, frames = false): HubTestContext {
+export function hubTestContext(makeBackend: BackendFactory, scale: number, frames = false, socketBytes?: number): HubTestContext {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     // Later hubs first; hub.close() closes its backend, then the factory's cleanup runs.
@@ -31,12 +33,13 @@ export function hubTestContext(makeBackend: BackendFactory, scale: number, frame
   });
   const make = (options: Omit<HubOptions, 'backend'>, backend: HubOptions['backend']): Hub => {
     const hub = new Hub({ ...options, backend });
-    if (frames) subscribeThroughFrames(hub);
+    if (frames) subscribeThroughFrames(hub, socketBytes);
     return hub;
   };
   return {
     scale,
     frames,
+    lagging: socketBytes !== undefined,
     async hub(options = {}) {
       const { backend, cleanup } = await makeBackend();
       const hub = make(options, backend);

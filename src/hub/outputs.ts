@@ -1,0 +1,130 @@
+// The two places a hub subscription delivers to. The frame output is the fast path of an @Sse route
+// that returns `hub.subscribe(...)` as is: it writes encoded frames to the connection. The
+// Observable output feeds an rxjs Subscriber (operators, or any subscriber at all); when the
+// subscription was made while a connection subscribed (see src/sources/demand.ts), it paces itself
+// by that connection's demand and writes the anchor on that connection's wire.
+import type { Subscriber } from 'rxjs';
+import { idOnlyFrame } from '../protocol/frames.js';
+import type { OfferedDemand } from '../sources/demand.js';
+import type { SourceSink } from '../sources/types.js';
+import type { FeedBatch } from './feed.js';
+import type { PreparedEvent } from './prepared.js';
+import type { SubscriptionOutput } from './subscription.js';
+import type { HubEvent } from './types.js';
+
+/** Demand of a sink: what it says, or unbounded when it says nothing. */
+function demandOf(sink: SourceSink): number {
+  return sink.demand === undefined ? Infinity : sink.demand();
+}
+
+/** The fast path: frames straight to a connection. */
+export class FrameOutput implements SubscriptionOutput {
+  readonly batched: boolean;
+  readonly paced: boolean;
+  readonly #sink: SourceSink;
+
+  constructor(sink: SourceSink, singleChannel: boolean) {
+    this.#sink = sink;
+    this.batched = singleChannel;
+    this.paced = sink.demand !== undefined;
+  }
+
+  event(event: PreparedEvent, streamId: string | undefined): void {
+    if (streamId === undefined) this.#sink.frame(event.singleFrame());
+    else this.#sink.next(event.withStreamId(streamId));
+  }
+
+  batch(batch: FeedBatch): void {
+    this.#sink.frame(batch.bytes);
+  }
+
+  signal(event: HubEvent): void {
+    this.#sink.next(event);
+  }
+
+  anchor(streamId: string): void {
+    this.#sink.frame(idOnlyFrame(streamId));
+  }
+
+  error(err: unknown): void {
+    this.#sink.error(err);
+  }
+
+  complete(): void {
+    this.#sink.complete();
+  }
+
+  demand(): number {
+    return demandOf(this.#sink);
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.#sink.ready();
+  }
+
+  unsent(): number | undefined {
+    return this.#sink.unsent?.();
+  }
+
+  stalled(): void {
+    this.#sink.stalled?.();
+  }
+}
+
+/** An rxjs Subscriber, paced by the connection that subscribed it, if any. */
+export class ObservableOutput implements SubscriptionOutput {
+  readonly batched = false;
+  readonly paced: boolean;
+  readonly #subscriber: Subscriber<HubEvent>;
+  readonly #sink: SourceSink | undefined;
+  readonly #ownsPosition: boolean;
+
+  constructor(subscriber: Subscriber<HubEvent>, offered: OfferedDemand | undefined) {
+    this.#subscriber = subscriber;
+    this.#sink = offered?.sink;
+    this.#ownsPosition = offered?.first === true;
+    this.paced = offered?.sink.demand !== undefined;
+  }
+
+  event(event: PreparedEvent, streamId: string | undefined): void {
+    this.#subscriber.next(streamId === undefined ? event.single() : event.withStreamId(streamId));
+  }
+
+  batch(): void {
+    throw new Error('an Observable output takes events one by one');
+  }
+
+  signal(event: HubEvent): void {
+    this.#subscriber.next(event);
+  }
+
+  anchor(streamId: string): void {
+    // Only on the wire, and only by the stream that gives the connection its position: operators
+    // never see it, so nothing can turn it into a message or strip its id.
+    if (this.#ownsPosition) this.#sink!.frame(idOnlyFrame(streamId));
+  }
+
+  error(err: unknown): void {
+    this.#subscriber.error(err);
+  }
+
+  complete(): void {
+    this.#subscriber.complete();
+  }
+
+  demand(): number {
+    return this.#sink === undefined ? Infinity : demandOf(this.#sink);
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.#sink?.ready();
+  }
+
+  unsent(): number | undefined {
+    return this.#sink?.unsent?.();
+  }
+
+  stalled(): void {
+    this.#sink?.stalled?.();
+  }
+}
