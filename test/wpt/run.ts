@@ -47,25 +47,31 @@ export async function runWpt(files?: string[], concurrency = 4): Promise<Outcome
     for (const file of files ?? [...Object.keys(cases), ...Object.keys(extraCases)]) for (const impl of ['native', 'eventide'] as const) jobs.push([file, impl]);
     // One browser context (cookie jar, connection pool) per implementation.
     const contexts = { native: await browser.newContext(), eventide: await browser.newContext() };
-    const worker = (queue: [string, Impl][]) => async () => {
+    const worker = (queue: [string, Impl][], attempts = 1) => async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const [file, impl] = job;
-        let results: Result[];
+        let results: Result[] = [];
         const started = Date.now();
-        try {
-          results = await runFile(contexts[impl], server.pageUrl(file, impl));
-        } catch (error) {
-          results = [{ name: `${file}: (page)`, status: 'FAIL', message: String(error) }];
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+          try {
+            results = await runFile(contexts[impl], server.pageUrl(file, impl));
+          } catch (error) {
+            results = [{ name: `${file}: (page)`, status: 'FAIL', message: String(error) }];
+          }
+          if (results.every((result) => result.status === 'PASS')) break;
+          for (const result of results) if (result.message !== undefined) result.message += ` (attempt ${attempt} of ${attempts})`;
         }
         if (process.env.WPT_TIMING) console.log(`${Date.now() - started} ms ${impl} ${file}`);
         for (const result of results) outcome[impl].set(result.name, result);
       }
     };
-    // Tests that measure the reconnection time (within 10 %) run one at a time, after the others.
+    // Tests that measure the reconnection time (wall clock, within 10 %) run one at a time, after
+    // the others, and up to three times for either implementation: a loaded machine (npm test runs
+    // test files in parallel) can delay a timer by more than that.
     const timed = jobs.filter(([file]) => TIMED.has(file));
     const untimed = jobs.filter(([file]) => !TIMED.has(file));
     await Promise.all(Array.from({ length: concurrency }, worker(untimed)));
-    await worker(timed)();
+    await worker(timed, 3)();
   } finally {
     await browser.close();
     await server.close();
