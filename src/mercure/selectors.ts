@@ -22,34 +22,38 @@ export function isCleanTopic(value: string): boolean {
 }
 
 // [RFC 6570 §2.2] Expressions: an operator, then comma-separated variables with an optional
-// `:n` prefix or `*` explode modifier. Each operator's expansion is matched by a pattern of the
-// characters that expansion can produce: simple expansion percent-encodes reserved characters,
-// so its value never holds `/`, `?`, `#`, `&` or `,` raw.
-const SIMPLE = "[^/?#&,{}\\s]*";
-const OPERATOR_PATTERNS: Record<string, string> = {
-  '': SIMPLE + '(?:,' + SIMPLE + ')*',
-  '+': "[^\\s{}]*",
-  '#': "(?:#[^\\s{}]*)?",
-  '.': "(?:\\.[^/?#&,{}\\s]*)*",
-  '/': "(?:/[^/?#&,{}\\s]*)*",
-  ';': "(?:;[^/?#{}\\s]*)*",
-  '?': "(?:\\?[^#{}\\s]*)?",
-  '&': "(?:&[^#{}\\s]*)*",
+// `:n` prefix or `*` explode modifier. Every expansion of an operator is matched by "nothing, or
+// its prefix character then any run of the characters that expansion can produce": simple
+// expansion percent-encodes reserved characters, so its value never holds `/`, `?`, `#` or `&`
+// raw. Matching runs over the topic once per template part (a set of reachable positions, no
+// backtracking), so a hostile topic costs linear time whatever the template.
+type CharTest = (code: number) => boolean;
+const isSpace = (c: number) => c <= 0x20 || c === 0x7f;
+const notIn = (chars: string): CharTest => {
+  const codes = new Set([...chars].map((ch) => ch.charCodeAt(0)));
+  return (c) => !isSpace(c) && !codes.has(c);
+};
+const SIMPLE_CHARS = notIn('/?#&{}');
+const RESERVED_CHARS = notIn('{}');
+const PATH_CHARS = notIn('?#&{}');
+const PARAM_CHARS = notIn('/?#{}');
+const QUERY_CHARS = notIn('#{}');
+const OPERATORS: Record<string, { prefix: number | undefined; chars: CharTest }> = {
+  '': { prefix: undefined, chars: SIMPLE_CHARS },
+  '+': { prefix: undefined, chars: RESERVED_CHARS },
+  '#': { prefix: 0x23, chars: RESERVED_CHARS },
+  '.': { prefix: 0x2e, chars: SIMPLE_CHARS },
+  '/': { prefix: 0x2f, chars: PATH_CHARS },
+  ';': { prefix: 0x3b, chars: PARAM_CHARS },
+  '?': { prefix: 0x3f, chars: QUERY_CHARS },
+  '&': { prefix: 0x26, chars: QUERY_CHARS },
 };
 const VARSPEC = /^[A-Za-z0-9_%]+(?:\.[A-Za-z0-9_%]+)*(?::[1-9][0-9]{0,3}|\*)?$/;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+type Part = { literal: string } | { prefix: number | undefined; chars: CharTest };
 
-/**
- * Compiles an RFC 6570 URI template into an anchored regular expression matching its
- * expansions, or returns `undefined` when the string is not a well-formed template (it is then
- * an exact selector). Patterns are linear in shape (no nested quantifiers over the same
- * characters), and topics are length-bounded by the caller.
- */
-export function templateToRegExp(template: string): RegExp | undefined {
-  let source = '^';
+function parseTemplate(template: string): Part[] | undefined {
+  const parts: Part[] = [];
   let i = 0;
   let expressions = 0;
   while (i < template.length) {
@@ -57,27 +61,65 @@ export function templateToRegExp(template: string): RegExp | undefined {
     const close = template.indexOf('}', i);
     if (open === -1) {
       if (close !== -1) return undefined;
-      source += escapeRegExp(template.slice(i));
+      parts.push({ literal: template.slice(i) });
       break;
     }
-    if (close !== -1 && close < open) return undefined;
-    source += escapeRegExp(template.slice(i, open));
-    const end = template.indexOf('}', open);
-    if (end === -1) return undefined;
-    let body = template.slice(open + 1, end);
+    if (close === -1 || close < open) return undefined;
+    if (open > i) parts.push({ literal: template.slice(i, open) });
+    let body = template.slice(open + 1, close);
     if (body.includes('{')) return undefined;
     let op = '';
     if (body.length > 0 && '+#./;?&'.includes(body[0]!)) {
       op = body[0]!;
       body = body.slice(1);
     }
-    const vars = body.split(',');
-    if (vars.some((v) => !VARSPEC.test(v))) return undefined;
-    source += OPERATOR_PATTERNS[op];
+    if (body.split(',').some((v) => !VARSPEC.test(v))) return undefined;
+    parts.push(OPERATORS[op]!);
     expressions++;
-    i = end + 1;
+    i = close + 1;
   }
-  return expressions === 0 ? undefined : new RegExp(source + '$', 'u');
+  return expressions === 0 ? undefined : parts;
+}
+
+/**
+ * Compiles an RFC 6570 URI template into a matcher of its expansions, or returns `undefined`
+ * when the string is not a well-formed template (it is then an exact selector).
+ */
+export function compileTemplate(template: string): TopicMatcher | undefined {
+  const parts = parseTemplate(template);
+  if (parts === undefined) return undefined;
+  return (topic) => {
+    const n = topic.length;
+    let reach = new Uint8Array(n + 1);
+    reach[0] = 1;
+    for (const part of parts) {
+      const next = new Uint8Array(n + 1);
+      let any = false;
+      if ('literal' in part) {
+        const { literal } = part;
+        for (let p = 0; p + literal.length <= n; p++) {
+          if (reach[p] && topic.startsWith(literal, p)) {
+            next[p + literal.length] = 1;
+            any = true;
+          }
+        }
+      } else {
+        // Empty expansion, or the prefix (if any) then a run of allowed characters.
+        let run = false;
+        for (let p = 0; p <= n; p++) {
+          const start = part.prefix === undefined ? reach[p] === 1 : p > 0 && reach[p - 1] === 1 && topic.charCodeAt(p - 1) === part.prefix;
+          run = start || (run && p > 0 && part.chars(topic.charCodeAt(p - 1)));
+          if (run || reach[p]) {
+            next[p] = 1;
+            any = true;
+          }
+        }
+      }
+      if (!any) return false;
+      reach = next;
+    }
+    return reach[n] === 1;
+  };
 }
 
 /**
@@ -91,8 +133,8 @@ export function templateToRegExp(template: string): RegExp | undefined {
 export function compileSelector(selector: string): TopicMatcher {
   if (selector === '*') return MATCH_ALL;
   if (selector.includes('{')) {
-    const re = templateToRegExp(selector);
-    if (re !== undefined) return (topic) => re.test(topic);
+    const template = compileTemplate(selector);
+    if (template !== undefined) return template;
   }
   return (topic) => topic === selector;
 }
