@@ -23,7 +23,8 @@ export interface HubConfig {
   readonly mercure: MercureHubOptions;
 }
 
-const FLAGS = {
+/** Every flag of `eventide hub` (the help text documents each, with its variable). */
+export const FLAGS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
   host: { type: 'string' },
@@ -58,7 +59,8 @@ const FLAGS = {
 
 type Flag = keyof typeof FLAGS;
 
-function envName(flag: Flag): string {
+/** The environment variable of a flag. */
+export function envName(flag: Flag): string {
   return `EVENTIDE_HUB_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
