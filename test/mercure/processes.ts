@@ -22,8 +22,15 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 /** Starts `eventide hub ...args` and resolves once it printed the URL it listens on. */
 export function startHubProcess(args: string[], env: Record<string, string> = {}): Promise<HubProcess> {
+  return startHubProcessAt(CLI, args, repoRoot, env);
+}
+
+/** Starts the `eventide` executable at `bin` (a script or an installed .bin link) with `hub ...args`. */
+export function startHubProcessAt(bin: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<HubProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'hub', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = bin.endsWith('.js') ? process.execPath : bin;
+    const argv = bin.endsWith('.js') ? [bin, 'hub', ...args] : ['hub', ...args];
+    const child = spawn(command, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
