@@ -20,6 +20,8 @@ export interface HubConfig {
   readonly historyMaxAgeMs: number;
   readonly heartbeatMs: number;
   readonly bodyLimit: number;
+  readonly maxStreams: number;
+  readonly maxStreamsPerAddress: number;
   readonly mercure: MercureHubOptions;
 }
 
@@ -55,6 +57,8 @@ export const FLAGS = {
   heartbeat: { type: 'string' },
   'body-limit': { type: 'string' },
   'max-topics': { type: 'string' },
+  'max-streams': { type: 'string' },
+  'max-streams-per-address': { type: 'string' },
 } as const;
 
 type Flag = keyof typeof FLAGS;
@@ -154,6 +158,8 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): Hub
     historyMaxAgeMs: int('history-max-age', 3600) * 1000,
     heartbeatMs: int('heartbeat', 15_000),
     bodyLimit: int('body-limit', 1024 * 1024, 1),
+    maxStreams: int('max-streams', 0),
+    maxStreamsPerAddress: int('max-streams-per-address', 0),
     mercure,
   };
 }

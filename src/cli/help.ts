@@ -62,6 +62,10 @@ Hub
   --heartbeat <ms>             EVENTIDE_HUB_HEARTBEAT      keep-alive comment interval (default 15000)
   --body-limit <bytes>         EVENTIDE_HUB_BODY_LIMIT     largest publish body; past it 413 (default 1048576)
   --max-topics <n>             EVENTIDE_HUB_MAX_TOPICS     most selectors/topics per request (default 100)
+  --max-streams <n>            EVENTIDE_HUB_MAX_STREAMS    most open subscriptions; past it 503 (default 0:
+                                                           no limit)
+  --max-streams-per-address <n>  EVENTIDE_HUB_MAX_STREAMS_PER_ADDRESS  the same per client address
+                                                           (default 0: no limit)
 
   -h, --help                   this text
   -v, --version                eventide's version

@@ -22,7 +22,13 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   }
   const hub = new Hub({ history, ...(backend ? { backend } : {}) });
   const mercure = createMercureHub({ ...config.mercure, hub });
-  const app = createApp({ controllers: [mercure.controller], heartbeatMs: config.heartbeatMs, bodyLimit: config.bodyLimit });
+  const app = createApp({
+    controllers: [mercure.controller],
+    heartbeatMs: config.heartbeatMs,
+    bodyLimit: config.bodyLimit,
+    maxStreams: config.maxStreams,
+    maxStreamsPerAddress: config.maxStreamsPerAddress,
+  });
   let address: AddressInfo;
   let closeServer: () => Promise<void>;
   if (config.tls) {

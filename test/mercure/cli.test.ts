@@ -98,6 +98,23 @@ describe('running', () => {
     }
   });
 
+  test('--max-streams-per-address bounds the subscriptions of one client (503)', async () => {
+    const hub = await startHubProcess(['--port', '0', '--anonymous', '--max-streams-per-address', '1']);
+    try {
+      const first = await openStream(subscribeUrl(hub.url, ['t']));
+      try {
+        assert.equal(first.response.status, 200);
+        const second = await fetch(subscribeUrl(hub.url, ['t']));
+        assert.equal(second.status, 503);
+        await second.arrayBuffer();
+      } finally {
+        await first.close();
+      }
+    } finally {
+      assert.equal(await hub.stop(), 0);
+    }
+  });
+
   test('--tls-cert / --tls-key serve HTTPS', async () => {
     const exec = promisify(execFile);
     const cert = join(dir, 'cert.pem');
