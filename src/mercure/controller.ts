@@ -46,6 +46,21 @@ export function mercureController(core: MercureCore): object {
     preflightAll(ctx: RequestContext) {
       core.preflight(ctx);
     }
+
+    @Options('subscriptions/:a')
+    preflightOne(ctx: RequestContext) {
+      core.preflight(ctx);
+    }
+
+    @Options('subscriptions/:a/:b')
+    preflightTwo(ctx: RequestContext) {
+      core.preflight(ctx);
+    }
+
+    @Options('subscriptions/:a/:b/:c')
+    preflightThree(ctx: RequestContext) {
+      core.preflight(ctx);
+    }
   }
   return new MercureController();
 }

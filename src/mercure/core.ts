@@ -2,7 +2,7 @@
 // subscriptions API, each given the request context of an eventide route.
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
-import { httpError } from '../errors.js';
+import { httpError, isEventideError } from '../errors.js';
 import type { Hub } from '../hub/index.js';
 import type { MessageEvent } from '../protocol/types.js';
 import type { RequestContext } from '../router/context.js';
@@ -128,7 +128,10 @@ export class MercureCore {
       data: JSON.stringify({ '@context': MERCURE_CONTEXT, ...info }),
       private: true,
     };
-    this.publishUpdate(update).catch((err: unknown) => this.options.onError(err));
+    this.publishUpdate(update).catch((err: unknown) => {
+      // Streams ending because the hub is closing have no one left to tell.
+      if (!isEventideError(err, 'EVENTIDE_CLOSED')) this.options.onError(err);
+    });
   }
 
   /** Stores an update on the hub's channel; resolves with its Mercure id. */
