@@ -130,7 +130,12 @@ export class MercureCore {
     };
     this.publishUpdate(update).catch((err: unknown) => {
       // Streams ending because the hub is closing have no one left to tell.
-      if (!isEventideError(err, 'EVENTIDE_CLOSED')) this.options.onError(err);
+      if (isEventideError(err, 'EVENTIDE_CLOSED')) return;
+      try {
+        this.options.onError(err);
+      } catch {
+        // A throwing onError must not turn into an unhandled rejection.
+      }
     });
   }
 

@@ -348,3 +348,48 @@ describe('active subscriptions', () => {
     }
   });
 });
+
+test('a subscription event that cannot be stored goes to onError; a throwing onError is contained', async () => {
+  const { Hub, createMemoryBackend } = await import('../../src/index.js');
+  const memory = createMemoryBackend();
+  const failing = Object.create(memory) as typeof memory;
+  failing.append = (channel, record, limits) =>
+    record.data.includes('subscriptions') ? Promise.reject(new Error('disk full')) : memory.append(channel, record, limits);
+  for (const k of ['readAfter', 'follow', 'compareIds', 'isValidId', 'close'] as const) (failing as unknown as Record<string, unknown>)[k] = (memory[k] as Function).bind(memory);
+  const hub = new Hub({ backend: failing });
+  const heard: unknown[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const started = await startHub({
+    hub,
+    subscriptions: true,
+    onError: (err) => {
+      heard.push(err);
+      throw new Error('onError itself fails');
+    },
+  });
+  try {
+    const s = await openStream(subscribeUrl(started.url, ['t']));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error('onError never heard')), 5000);
+        const check = () => (heard.length > 0 ? (clearTimeout(deadline), resolve()) : setImmediate(check));
+        check();
+      });
+      assert.match(String(heard[0]), /disk full/);
+      // The stream itself is unharmed.
+      const id = await publishOk(started.url, { topic: 't', data: 'still here' });
+      await s.waitForEvents(1);
+      assert.equal(s.events[0]!.id, id);
+    } finally {
+      await s.close();
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await started.close();
+    await hub.close();
+  }
+});
