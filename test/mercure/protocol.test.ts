@@ -393,3 +393,34 @@ test('a subscription event that cannot be stored goes to onError; a throwing onE
     await hub.close();
   }
 });
+
+test('draft-08 matchers: match= subscriptions get typed subscription topics; URL patterns need URLPattern', async () => {
+  const started = await startHub({ subscriptions: true });
+  try {
+    const watcher = await sign({ mercure: { subscribe: ['*'] } });
+    const events = await openStream(`${started.url}${HUB_PATH}?match=*`, { headers: { Authorization: `Bearer ${watcher}` } });
+    try {
+      const member = await openStream(`${started.url}${HUB_PATH}?match=${encodeURIComponent('https://e.com/books/1')}`);
+      await events.waitFor(() => events.events.some((e) => JSON.parse(e.data).match === 'https://e.com/books/1'));
+      const info = JSON.parse(events.events.find((e) => JSON.parse(e.data).match === 'https://e.com/books/1')!.data);
+      assert.equal(info.matchType, 'Exact');
+      assert.equal(info.id, `/.well-known/mercure/subscriptions/Exact/${encodeURIComponent('https://e.com/books/1')}/${encodeURIComponent(info.subscriber)}`);
+      const api = await fetch(`${started.url}/.well-known/mercure/subscriptions/Exact/${encodeURIComponent('https://e.com/books/1')}`, { headers: { Authorization: `Bearer ${watcher}` } });
+      assert.equal((await api.json()).subscriptions.length, 1);
+      await member.close();
+    } finally {
+      await events.close();
+    }
+    const pattern = await fetch(`${started.url}${HUB_PATH}?match_urlpattern=${encodeURIComponent('https://e.com/books/:id')}`, { signal: AbortSignal.timeout(5000) });
+    if (typeof (globalThis as { URLPattern?: unknown }).URLPattern === 'function') {
+      assert.equal(pattern.status, 200);
+      await pattern.body?.cancel();
+    } else {
+      // Refused loudly rather than silently matching nothing.
+      assert.equal(pattern.status, 400);
+      assert.match((await pattern.json()).message, /URLPattern/);
+    }
+  } finally {
+    await started.close();
+  }
+});
