@@ -13,7 +13,8 @@ import { formOf, updateFromForm } from './publish.js';
 import { insufficientScope, missingToken, Refusal } from './refusal.js';
 import { authorize, findToken } from './request-auth.js';
 import { SelectorCache } from './selectors.js';
-import { selectionsOf, startPoint, updateStream, visibility, type Selection } from './subscribe.js';
+import { PositionIndex } from './positions.js';
+import { selectionsOf, startPoint, UpdateDecoder, updateStream, visibility, type Selection } from './subscribe.js';
 import { describe, MERCURE_CONTEXT, SUBSCRIPTIONS_PATH, SubscriptionRegistry, type SubscriptionInfo } from './subscriptions.js';
 import type { TokenVerifier } from './tokens.js';
 import { fromStored, toStored, type Update } from './update.js';
@@ -31,12 +32,17 @@ export interface Verifiers {
 export class MercureCore {
   readonly selectors = new SelectorCache();
   readonly registry = new SubscriptionRegistry();
+  readonly #index: PositionIndex;
+  readonly #decoder: UpdateDecoder;
 
   constructor(
     readonly hub: Hub,
     readonly options: ResolvedMercureOptions,
     readonly verifiers: Verifiers,
-  ) {}
+  ) {
+    this.#index = new PositionIndex(Math.max(1000, hub.history.maxEvents));
+    this.#decoder = new UpdateDecoder(this.#index);
+  }
 
   /** The hub's URL for a request: the configured public URL, or the request's origin. */
   hubUrl(ctx: Pick<RequestContext, 'headers' | 'req'>): string {
@@ -87,13 +93,13 @@ export class MercureCore {
       const { grant } = await this.#grant(ctx, this.verifiers.subscriber, this.options.anonymous ? undefined : 'subscribing');
       const header = ctx.headers['last-event-id'];
       const lastEventId = (Array.isArray(header) ? header[0] : header) ?? query.get('lastEventID') ?? query.get('lastEventId') ?? undefined;
-      const start = await startPoint(this.hub, this.options.channel, lastEventId);
+      const start = await startPoint(this.hub, this.options.channel, lastEventId, this.#index);
       if (start.responseLastEventId !== undefined && HEADER_SAFE.test(start.responseLastEventId)) {
         ctx.setHeader('Last-Event-ID', start.responseLastEventId);
       }
       // The stream may carry private updates: no shared cache may keep it.
       ctx.setHeader('Cache-Control', 'private, no-cache, no-transform');
-      const stream = updateStream(this.hub, this.options.channel, start, visibility(selections, grant.subscribe), grant.expiresAt);
+      const stream = updateStream(this.#decoder, this.hub, this.options.channel, start, visibility(selections, grant.subscribe), grant.expiresAt);
       return this.options.subscriptions ? this.#tracked(stream, selections, grant) : stream;
     } catch (err) {
       // An SSE route answers errors through the router (a JSON body; see the README).
@@ -141,7 +147,8 @@ export class MercureCore {
 
   /** Stores an update on the hub's channel; resolves with its Mercure id. */
   async publishUpdate(update: Update): Promise<string> {
-    await this.hub.publish(this.options.channel, { data: toStored(update) });
+    const position = await this.hub.publish(this.options.channel, { data: toStored(update) });
+    this.#index.set(update.id, position);
     return update.id;
   }
 

@@ -6,6 +6,7 @@ import type { MessageEvent } from '../protocol/types.js';
 import { normalizeType } from './grants.js';
 import { badRequest, Refusal } from './refusal.js';
 import { compileMatcher, isCleanTopic, type SelectorCache, type TopicMatcher } from './selectors.js';
+import type { PositionIndex } from './positions.js';
 import { frameOf, fromStored, storedPrefix, type Update } from './update.js';
 
 /** One subscription of a request: a selector and how it is read. */
@@ -72,12 +73,14 @@ export interface StartPoint {
  * before the response opens, so that nothing published after the client is told it is
  * connected can be missed.
  */
-export async function startPoint(hub: Hub, channel: string, lastEventId: string | undefined): Promise<StartPoint> {
+export async function startPoint(hub: Hub, channel: string, lastEventId: string | undefined, index: PositionIndex): Promise<StartPoint> {
   const backend = hub.backend;
   if (lastEventId === undefined || lastEventId === '') {
     const { head } = await backend.readAfter(channel, undefined);
     return { position: head, leading: undefined, responseLastEventId: undefined };
   }
+  const known = index.get(lastEventId);
+  if (known !== undefined) return { position: known, leading: undefined, responseLastEventId: lastEventId };
   const read = await backend.readAfter(channel, backend.zeroId);
   const { events } = read;
   if (lastEventId === 'earliest') {
@@ -89,7 +92,10 @@ export async function startPoint(hub: Hub, channel: string, lastEventId: string 
   }
   const prefix = storedPrefix(lastEventId);
   for (let i = events.length - 1; i >= 0; i--) {
-    if (events[i]!.data.startsWith(prefix)) return { position: events[i]!.id, leading: undefined, responseLastEventId: lastEventId };
+    if (events[i]!.data.startsWith(prefix)) {
+      index.set(lastEventId, events[i]!.id);
+      return { position: events[i]!.id, leading: undefined, responseLastEventId: lastEventId };
+    }
   }
   // Unknown or no longer retained: follow from now, and say so ([draft-08] Reconciliation).
   return { position: read.head, leading: undefined, responseLastEventId: 'earliest' };
@@ -108,18 +114,26 @@ interface Decoded {
   readonly frame: MessageEvent<string>;
 }
 
-// Hub events are frozen and shared by every subscriber of the channel in this process: decode
-// each once, and share its frozen frame so that the connection encodes it once.
-const decoded = new WeakMap<object, Decoded | null>();
+/**
+ * Hub events are frozen and shared by every subscriber of the channel in this process: each is
+ * decoded once, its frozen frame shared (so the connection encodes it once), and its position
+ * recorded in the index.
+ */
+export class UpdateDecoder {
+  readonly #decoded = new WeakMap<object, Decoded | null>();
 
-function decode(event: HubEvent): Decoded | null {
-  let entry = decoded.get(event);
-  if (entry === undefined) {
-    const update = fromStored(event.data);
-    entry = update === undefined ? null : { update, frame: frameOf(update) };
-    decoded.set(event, entry);
+  constructor(readonly index: PositionIndex) {}
+
+  decode(event: HubEvent): Decoded | null {
+    let entry = this.#decoded.get(event);
+    if (entry === undefined) {
+      const update = fromStored(event.data);
+      entry = update === undefined ? null : { update, frame: frameOf(update) };
+      if (update !== undefined) this.index.set(update.id, event.id);
+      this.#decoded.set(event, entry);
+    }
+    return entry;
   }
-  return entry;
 }
 
 /** Sent (without an id) when the hub reports that updates were lost: reload state. */
@@ -130,6 +144,7 @@ const GAP_FRAME: MessageEvent<string> = Object.freeze({ type: GAP_EVENT_TYPE, da
  * at `expiresAt` (the token's expiry) and when the hub closes.
  */
 export function updateStream(
+  decoder: UpdateDecoder,
   hub: Hub,
   channel: string,
   start: StartPoint,
@@ -145,7 +160,7 @@ export function updateStream(
           subscriber.next(GAP_FRAME);
           return;
         }
-        const entry = decode(event);
+        const entry = decoder.decode(event);
         if (entry !== null && visible(entry.update)) subscriber.next(entry.frame);
       },
       error: (err) => subscriber.error(err),

@@ -424,3 +424,29 @@ test('draft-08 matchers: match= subscriptions get typed subscription topics; URL
     await started.close();
   }
 });
+
+test('resuming from an id this hub instance never saw finds it in the shared history', async () => {
+  // Two Mercure hubs on one Hub and channel stand for two processes: the second knows none of
+  // the first one's ids and must find them by reading the retained history.
+  const { Hub } = await import('../../src/index.js');
+  const hub = new Hub();
+  const first = await startHub({ hub });
+  const second = await startHub({ hub });
+  try {
+    const topic = `scan-${rand()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await publishOk(first.url, { topic, data: String(i), id: `${topic}-${i}` }));
+    const s = await openStream(subscribeUrl(second.url, [topic]), { headers: { 'Last-Event-ID': ids[2]! } });
+    try {
+      await s.waitForEvents(2);
+      assert.deepEqual(s.events.map((e) => e.id), ids.slice(3));
+      assert.equal(s.response.headers.get('last-event-id'), ids[2]);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await first.close();
+    await second.close();
+    await hub.close();
+  }
+});
