@@ -10,7 +10,7 @@ import { corsHeaders, preflightHeaders } from './cors.js';
 import { ANONYMOUS, type Grant, type GrantRules } from './grants.js';
 import type { ResolvedMercureOptions } from './options.js';
 import { formOf, updateFromForm } from './publish.js';
-import { insufficientScope, missingToken, Refusal } from './refusal.js';
+import { insufficientScope, invalidToken, missingToken, Refusal } from './refusal.js';
 import { authorize, findToken } from './request-auth.js';
 import { SelectorCache } from './selectors.js';
 import { PositionIndex } from './positions.js';
@@ -80,7 +80,8 @@ export class MercureCore {
       if (required !== undefined) throw missingToken(required);
       return { grant: ANONYMOUS };
     }
-    if (verify === undefined) throw insufficientScope('this hub has no key for this kind of token');
+    // No key to check it with: the token cannot be valid here.
+    if (verify === undefined) throw invalidToken();
     return { grant: await authorize(found, verify, this.#rules(ctx), () => {}), source: found.source };
   }
 

@@ -52,7 +52,8 @@ export function selectionsOf(query: URLSearchParams, selectors: SelectorCache, l
         throw badRequest(`${name}: ${(err as Error).message}`);
       }
     }
-    out.push({ kind, selector: value, matches });
+    // Identical selectors make one subscription ([draft-08] allows deduplicating them).
+    if (!out.some((s) => s.kind === kind && s.selector === value)) out.push({ kind, selector: value, matches });
   }
   if (out.length === 0) throw badRequest('subscribe with at least one `topic` (or `match`) query parameter');
   return out;
