@@ -450,3 +450,27 @@ test('resuming from an id this hub instance never saw finds it in the shared his
     await hub.close();
   }
 });
+
+test('resuming from an update that fell out of the history: an eventide-gap event, then live updates', async () => {
+  const { Hub } = await import('../../src/index.js');
+  const hub = new Hub({ history: { maxEvents: 3 } });
+  const started = await startHub({ hub });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await publishOk(started.url, { topic: 'small', data: String(i) }));
+    const s = await openStream(subscribeUrl(started.url, ['small']), { headers: { 'Last-Event-ID': ids[0]! } });
+    try {
+      await s.waitForEvents(1);
+      assert.equal(s.events[0]!.type, 'eventide-gap');
+      assert.equal(s.events[0]!.id, undefined); // the client keeps its last id
+      const live = await publishOk(started.url, { topic: 'small', data: 'live' });
+      await s.waitForEvents(2);
+      assert.equal(s.events[1]!.id, live);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await started.close();
+    await hub.close();
+  }
+});
