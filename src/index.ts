@@ -25,14 +25,15 @@ export {
 } from './router/decorators.js';
 export type { SseRouteOptions, RouteDecorator, ControllerDecorator, ParamDecorator } from './router/decorators.js';
 export type { HttpMethod } from './router/metadata.js';
-export type { RequestContext } from './router/context.js';
-export type { ControllerInput } from './router/router.js';
+export type { RequestContext } from './core/context.js';
+export type { ControllerInput } from './core/bind.js';
+export type { TrustProxy } from './core/client-address.js';
 export { file } from './router/file.js';
-export type { FileResponse } from './router/file.js';
+export type { FileResponse, FileOptions } from './router/file.js';
 export type { StreamOptions } from './connection/options.js';
-export { createApp } from './server/create-app.js';
+export { createApp } from './platforms/node/index.js';
 export { STREAM_ERROR_EVENT } from './connection/connection.js';
-export type { App, AppOptions, AppStats } from './server/create-app.js';
+export type { App, AppOptions, AppStats } from './platforms/node/index.js';
 export { Hub, GAP_EVENT_TYPE, ANCHOR_EVENT_TYPE, isAnchor, MemoryBackend, createMemoryBackend } from './hub/index.js';
 export type {
   GapSignalData,

@@ -1,15 +1,17 @@
-// One open SSE response on node:http: headers, ordered coalesced writes with a bounded queue,
-// heartbeats, and a single teardown whichever side ends the stream.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// One open SSE stream: the commit of status and headers, ordered coalesced writes with a bounded
+// queue, heartbeats, and a single teardown whichever side ends the stream. It writes to a Sink,
+// so every platform shares this logic.
 import { EventideError } from '../errors.js';
 import { encodeEvent } from '../protocol/encode.js';
 import { frameOf } from '../protocol/frames.js';
 import type { MessageEvent } from '../protocol/types.js';
 import type { SourceSink, StreamSource } from '../sources/index.js';
 import { cancelFlush, scheduleFlush, type Flushable, type FlushPass } from './flush-scheduler.js';
+import { FrameQueue } from './frame-queue.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { StreamOptions } from './options.js';
-import { publicError, respondError } from './respond-error.js';
+import { publicError } from './public-error.js';
+import type { Sink } from './sink.js';
 
 /** Aborts a request's signal; the signal itself may be made lazily (see LazyAbort). */
 export interface Aborter {
@@ -22,9 +24,9 @@ export type CloseReason = 'complete' | 'error' | 'client' | 'slow-client' | 'ser
 /** What a connection tells its owner (the app). */
 export interface ConnectionHooks {
   heartbeats: HeartbeatScheduler;
-  /** Called once, when the stream has ended for any reason. */
+  /** Called once, when the stream has ended for any reason. Must not throw. */
   onClose(connection: SseConnection, reason: CloseReason): void;
-  /** Called with errors the application should hear of (source failures, invalid events). */
+  /** Called with errors the application should hear of (source failures, invalid events). Must not throw. */
   onError(err: unknown): void;
 }
 
@@ -45,18 +47,27 @@ function toEvent(value: unknown): MessageEvent<unknown> {
   return { data: value };
 }
 
+function streamErrorFrame(err: unknown): Uint8Array {
+  const payload = JSON.stringify(
+    err instanceof EventideError && err.expose ? publicError(err) : { code: 'EVENTIDE_STREAM_FAILED', message: 'The stream failed on the server' },
+  );
+  return Buffer.from(encodeEvent({ type: STREAM_ERROR_EVENT, data: payload }));
+}
+
 export class SseConnection implements Flushable, SourceSink {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly sink: Sink;
   readonly #options: Required<StreamOptions>;
   readonly #hooks: ConnectionHooks;
   readonly #abort: Aborter;
+  /** A pull source pauses past this many queued-plus-buffered bytes (well below the slow-client bound). */
+  readonly #pauseBytes: number;
+  /** A pull source pauses past this many queued events. */
+  readonly #pauseEvents: number;
   #source: StreamSource | undefined;
-  #frames: Uint8Array[] = [];
-  #queuedBytes = 0;
-  // The socket's buffered bytes as of the last flush: reading res.writableLength walks getters, too
-  // slow to do per event; between flushes the buffer only shrinks, so this errs on the safe side.
-  #socketBuffered = 0;
+  readonly #queue = new FrameQueue();
+  // The sink's buffered bytes as of the last flush: reading it may walk getters, too slow to do per
+  // event; between flushes the buffer only shrinks, so this errs on the safe side.
+  #sinkBuffered = 0;
   #committed = false;
   #closed = false;
   #ending = false;
@@ -66,19 +77,14 @@ export class SseConnection implements Flushable, SourceSink {
   #drainListening = false;
   #commitTimer: ReturnType<typeof setImmediate> | undefined;
 
-  constructor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    abort: Aborter,
-    options: Required<StreamOptions>,
-    hooks: ConnectionHooks,
-  ) {
-    this.req = req;
-    this.res = res;
+  constructor(sink: Sink, abort: Aborter, options: Required<StreamOptions>, hooks: ConnectionHooks) {
+    this.sink = sink;
     this.#abort = abort;
     this.#options = options;
     this.#hooks = hooks;
-    res.once('close', () => this.#teardown('client'));
+    this.#pauseBytes = Math.min(PULL_PAUSE_BYTES, Math.floor(options.maxBufferedBytes / 2));
+    this.#pauseEvents = Math.max(1, Math.floor(options.maxQueuedEvents / 2));
+    sink.onClose(() => this.#teardown('client'));
   }
 
   /** True once the status line and headers are on the wire. */
@@ -99,18 +105,10 @@ export class SseConnection implements Flushable, SourceSink {
       source.stop();
       return;
     }
-    if (this.res.statusCode === 204) {
-      // [spec] 204 No Content tells EventSource to stop reconnecting.
-      source.stop();
-      this.res.end();
-      this.#teardown('no-content');
-      return;
-    }
     this.#source = source;
-    this.req.socket.setNoDelay(true);
     this.#commitTimer = setImmediate(() => {
       this.#commitTimer = undefined;
-      if (!this.#closed) this.#commit();
+      if (!this.#closed) this.#guarded(() => this.#commit());
     });
     this.#heartbeatMs = this.#options.heartbeatMs;
     this.#hooks.heartbeats.add(this, this.#heartbeatMs);
@@ -143,14 +141,14 @@ export class SseConnection implements Flushable, SourceSink {
     if (this.#closed) return;
     this.#hooks.onError(err);
     if (!this.#committed) {
-      respondError(this.res, err);
+      // Nothing was sent yet: the platform answers an ordinary HTTP error instead of a stream.
       this.#teardown('error');
+      this.#guarded(() => this.sink.fail(err));
       return;
     }
-    const payload = JSON.stringify(
-      err instanceof EventideError && err.expose ? publicError(err) : { code: 'EVENTIDE_STREAM_FAILED', message: 'The stream failed on the server' },
-    );
-    this.#frames.push(Buffer.from(encodeEvent({ type: STREAM_ERROR_EVENT, data: payload })));
+    // The error event goes after what is already queued: the client sees every event it was sent,
+    // then learns that the stream failed. It is not bounded: it is the last frame.
+    this.#queue.push(streamErrorFrame(err));
     this.end('error');
   }
 
@@ -160,53 +158,53 @@ export class SseConnection implements Flushable, SourceSink {
 
   ready(): Promise<void> | undefined {
     if (this.#closed) return undefined;
-    if (this.#queuedBytes < PULL_PAUSE_BYTES && !this.res.writableNeedDrain) return undefined;
+    if (!this.#shouldPause()) return undefined;
     // Listen for 'drain' only once someone waits: an idle connection carries no listener for it.
     this.#listenForDrain();
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
+  #shouldPause(): boolean {
+    return (
+      this.#queue.bytes + this.#sinkBuffered >= this.#pauseBytes ||
+      this.#queue.length >= this.#pauseEvents ||
+      this.sink.needsDrain
+    );
+  }
+
   // ---- writing ----
 
   #enqueue(frame: Uint8Array): void {
-    const frames = this.#frames;
+    const queue = this.#queue;
     if (
-      frames.length >= this.#options.maxQueuedEvents ||
-      this.#queuedBytes + frame.length + this.#socketBuffered > this.#options.maxBufferedBytes
+      queue.length >= this.#options.maxQueuedEvents ||
+      queue.bytes + frame.length + this.#sinkBuffered > this.#options.maxBufferedBytes
     ) {
       this.#slowClient();
       return;
     }
-    frames.push(frame);
-    this.#queuedBytes += frame.length;
+    queue.push(frame);
     this.#wroteSinceBeat = true;
-    if (frames.length === 1) scheduleFlush(this);
+    if (queue.length === 1) scheduleFlush(this);
   }
 
-  /** Writes everything queued in one write. Called by the flush scheduler. */
+  /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
   flush(pass: FlushPass): void {
-    if ((this.#closed && !this.#ending) || this.res.destroyed) return;
-    if (!this.#committed) this.#commit();
-    const frames = this.#frames;
-    if (frames.length > 0) {
-      let chunk: Uint8Array;
-      if (frames.length === 1) {
-        chunk = frames[0];
-        frames.length = 0; // the common case of a quiet stream: keep the array
-      } else {
-        chunk = pass.join(frames, this.#queuedBytes);
-        this.#frames = []; // the pass keeps `frames` to recognise the same burst on other connections
+    if ((this.#closed && !this.#ending) || this.#guardedFailed) return;
+    this.#guarded(() => {
+      if (!this.#committed) this.#commit();
+      const chunk = this.#queue.take(pass);
+      if (chunk !== undefined) {
+        if (!this.sink.write(chunk)) this.#listenForDrain();
+        this.#sinkBuffered = this.sink.buffered;
       }
-      this.#queuedBytes = 0;
-      if (!this.res.write(chunk)) this.#listenForDrain();
-      this.#socketBuffered = this.res.writableLength;
-    }
-    if (this.#ending) {
-      this.#ending = false;
-      this.res.end();
-      return;
-    }
-    if (!this.res.writableNeedDrain) this.#wake();
+      if (this.#ending) {
+        this.#ending = false;
+        this.sink.end();
+        return;
+      }
+      if (!this.sink.needsDrain) this.#wake();
+    });
   }
 
   heartbeat(): void {
@@ -226,14 +224,31 @@ export class SseConnection implements Flushable, SourceSink {
       clearImmediate(this.#commitTimer);
       this.#commitTimer = undefined;
     }
-    const res = this.res;
-    // Handlers may have set their own values; defaults fill in the rest.
-    if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    if (!res.hasHeader('cache-control')) res.setHeader('Cache-Control', 'no-cache, no-transform');
-    if (!res.hasHeader('x-accel-buffering')) res.setHeader('X-Accel-Buffering', 'no');
-    // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
-    if (this.req.httpVersion === '1.1' && !res.hasHeader('connection')) res.setHeader('Connection', 'keep-alive');
-    res.flushHeaders();
+    this.sink.open();
+  }
+
+  #guardedFailed = false;
+
+  /**
+   * Runs a transport operation; if it throws (a platform or user code broke the response), this
+   * stream is cut and the error reported: never the flush loop, never another stream.
+   */
+  #guarded(operation: () => void): void {
+    try {
+      operation();
+    } catch (err) {
+      this.#guardedFailed = true;
+      this.#hooks.onError(
+        new EventideError('EVENTIDE_STREAM_FAILED', `writing the stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+      );
+      this.#ending = false;
+      this.#teardown('error');
+      try {
+        this.sink.destroy();
+      } catch {
+        // The transport is already broken; teardown has run.
+      }
+    }
   }
 
   #wake(): void {
@@ -246,9 +261,10 @@ export class SseConnection implements Flushable, SourceSink {
   #listenForDrain(): void {
     if (this.#drainListening) return;
     this.#drainListening = true;
-    this.res.on('drain', () => {
-      this.#socketBuffered = 0;
-      this.#wake();
+    this.sink.onDrain(() => {
+      this.#sinkBuffered = this.sink.buffered;
+      if (this.#queue.length > 0) scheduleFlush(this);
+      else this.#wake();
     });
   }
 
@@ -262,16 +278,32 @@ export class SseConnection implements Flushable, SourceSink {
     scheduleFlush(this);
   }
 
+  /** Cuts the stream at once, dropping what is queued (used by close() after its grace period). */
+  destroy(reason: CloseReason = 'server'): void {
+    this.#ending = false;
+    this.#teardown(reason);
+    try {
+      this.sink.destroy();
+    } catch {
+      // already gone
+    }
+  }
+
   #slowClient(): void {
     this.#teardown('slow-client');
     // The client is not reading: a graceful end would queue behind what it never reads.
-    this.res.destroy();
+    this.#guarded(() => this.sink.destroy());
   }
 
   #stopSource(): void {
     const source = this.#source;
     this.#source = undefined;
-    source?.stop();
+    if (!source) return;
+    try {
+      source.stop();
+    } catch (err) {
+      this.#hooks.onError(err);
+    }
   }
 
   /** Runs exactly once: stops the source, aborts the signal, releases timers. */
@@ -285,15 +317,19 @@ export class SseConnection implements Flushable, SourceSink {
     this.#hooks.heartbeats.remove(this, this.#heartbeatMs);
     if (!this.#ending) {
       cancelFlush(this);
-      this.#frames = [];
-      this.#queuedBytes = 0;
+      this.#queue.clear();
     }
     this.#stopSource();
-    this.#abort.abort(
-      reason === 'slow-client'
-        ? new EventideError('EVENTIDE_SLOW_CLIENT', 'the client did not read fast enough; the stream was closed')
-        : new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`),
-    );
+    try {
+      this.#abort.abort(
+        reason === 'slow-client'
+          ? new EventideError('EVENTIDE_SLOW_CLIENT', 'the client did not read fast enough; the stream was closed')
+          : new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`),
+      );
+    } catch (err) {
+      // An abort listener of the user's threw.
+      this.#hooks.onError(err);
+    }
     this.#wake();
     this.#hooks.onClose(this, reason);
   }

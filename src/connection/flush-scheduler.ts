@@ -48,7 +48,14 @@ function flushAll(): void {
   const batch = dirty;
   dirty = flushing;
   flushing = batch;
-  for (const connection of batch) connection.flush(pass);
+  for (const connection of batch) {
+    try {
+      connection.flush(pass);
+    } catch (err) {
+      // A connection guards its own flush; this only keeps one broken item from ending the pass.
+      console.error('[eventide] a stream failed to flush', err);
+    }
+  }
   batch.clear();
 }
 

@@ -1,4 +1,4 @@
-import { EventideError } from '../errors.js';
+import { countRule, numberOption, timerRule, type NumberRule } from '../options/validate.js';
 
 /** Per-connection limits and timings. Set app-wide in `createApp`, per route in `@Sse`. */
 export interface StreamOptions {
@@ -19,21 +19,22 @@ export const STREAM_DEFAULTS: Required<StreamOptions> = {
   maxQueuedEvents: 10_000,
 };
 
+const RULES: Record<keyof StreamOptions, NumberRule> = {
+  heartbeatMs: timerRule(STREAM_DEFAULTS.heartbeatMs),
+  maxBufferedBytes: countRule(STREAM_DEFAULTS.maxBufferedBytes, 1),
+  maxQueuedEvents: countRule(STREAM_DEFAULTS.maxQueuedEvents, 1),
+};
+
 /**
  * Merges option layers (app, then route) over the defaults. Throws `EVENTIDE_INVALID_OPTION` for a
- * value that is not a non-negative number, naming `where` it was set.
+ * value out of range (timers: 0 or 1 ms to 2^31-1 ms), naming `where` it was set.
  */
 export function resolveStreamOptions(where: string, ...layers: (StreamOptions | undefined)[]): Required<StreamOptions> {
   const out = { ...STREAM_DEFAULTS };
   for (const layer of layers) {
     if (!layer) continue;
     for (const key of Object.keys(STREAM_DEFAULTS) as (keyof StreamOptions)[]) {
-      const value = layer[key];
-      if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new EventideError('EVENTIDE_INVALID_OPTION', `${where} option ${key} must be a non-negative number, got ${String(value)}`);
-      }
-      out[key] = value;
+      out[key] = numberOption(where, key, layer[key], { ...RULES[key], fallback: out[key] });
     }
   }
   return out;

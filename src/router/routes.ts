@@ -95,7 +95,10 @@ function matchSegments(segments: Segment[], parts: string[]): Record<string, str
     if ('literal' in segment) {
       if (segment.literal !== parts[i]) return undefined;
     } else {
-      params[segment.param] = parts[i];
+      // A decoded parameter never carries a path separator or NUL: `..%2F..%2Fetc` is no match.
+      const value = parts[i];
+      if (value.includes('/') || value.includes('\\') || value.includes('\0')) return undefined;
+      params[segment.param] = value;
     }
   }
   return params;

@@ -26,6 +26,9 @@ test('the seed page shows messages as they arrive', { skip }, async () => {
   await page.waitForFunction(() => Number(document.getElementById('count')!.textContent) >= 2, undefined, { timeout: 10_000 });
   assert.equal(await page.textContent('#state'), 'open');
   assert.match((await page.textContent('#log'))!, /\{"hello":"world"\}/);
+  // The link to the broadcast page renders as one link, with no stray entity text after it.
+  assert.equal(await page.textContent('a[href="/broadcast"]'), 'Next: a resumable broadcast (chat and ticker) \u2192');
+  assert.doesNotMatch((await page.textContent('body'))!, /rarr;/);
   await page.close();
 });
 

@@ -111,7 +111,7 @@ test('heartbeat comments keep quiet streams alive; one timer serves every connec
 });
 
 test('invalid options are refused with a clear error', () => {
-  assert.throws(() => createApp({ controllers: [Quiet], heartbeatMs: -1 }), /heartbeatMs must be a non-negative number/);
+  assert.throws(() => createApp({ controllers: [Quiet], heartbeatMs: -1 }), /createApp option `heartbeatMs` must be 0 \(off\) or an integer from 1 to 2147483647, got -1/);
   assert.throws(() => createApp({ controllers: [Quiet], maxStreams: Number.NaN }), { code: 'EVENTIDE_INVALID_OPTION' });
   assert.throws(() => createApp({} as never), /needs an array of controller/);
   @Controller()
@@ -121,5 +121,5 @@ test('invalid options are refused with a clear error', () => {
       return NEVER;
     }
   }
-  assert.throws(() => createApp({ controllers: [BadRoute] }), /@Sse\('x'\) of BadRoute option maxBufferedBytes must be a non-negative number/);
+  assert.throws(() => createApp({ controllers: [BadRoute] }), /@Sse\('x'\) of BadRoute option `maxBufferedBytes` must be an integer >= 1, got -5/);
 });

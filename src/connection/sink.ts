@@ -1,0 +1,25 @@
+// The sink: the few operations a stream needs from whatever carries it (a node:http response, an
+// HTTP/2 stream, a web ReadableStream). Coalescing, bounds, heartbeats and teardown live once, in
+// the connection; a platform only adapts its transport to this interface.
+
+/** Where a connection writes. Implemented once per platform. */
+export interface Sink {
+  /** Sends the status line and headers now; the stream is open. Called once, before any write. */
+  open(): void;
+  /** Writes bytes; `false` when the transport is past its high-water mark (wait for drain). */
+  write(chunk: Uint8Array): boolean;
+  /** Bytes accepted by `write` that the transport has not handed to the client yet. */
+  readonly buffered: number;
+  /** True while the transport wants no more writes until it drains. */
+  readonly needsDrain: boolean;
+  /** Registers the one drain listener (called every time the transport drains). */
+  onDrain(listener: () => void): void;
+  /** Registers the one close listener: the transport closed (client gone, or after end/destroy). */
+  onClose(listener: () => void): void;
+  /** Ends the response cleanly after what was written. */
+  end(): void;
+  /** Before `open()`: answers an ordinary HTTP error response for `err` instead of the stream. */
+  fail(err: unknown): void;
+  /** Cuts the transport at once (slow client, failure). */
+  destroy(): void;
+}

@@ -1,0 +1,147 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { EventideError } from '../errors.js';
+import type { Exchange } from './exchange.js';
+import type { LazyAbort } from './lazy-abort.js';
+
+/**
+ * What a handler knows of its request. With standard decorators it is the handler's one argument;
+ * with `experimentalDecorators`, parameter decorators pick parts of it (and an undecorated method
+ * receives it whole).
+ *
+ * @example
+ * ```ts
+ * @Sse('rooms/:room')
+ * room(ctx: RequestContext) {
+ *   return hub.subscribe(ctx.params.room, { lastEventId: ctx.lastEventId });
+ * }
+ * ```
+ */
+export interface RequestContext {
+  /** The request method, upper case. */
+  readonly method: string;
+  /** The parsed request URL (relative URLs resolved against the Host header). */
+  readonly url: URL;
+  /** Path parameters, e.g. `{ id: '7' }` for `/items/:id`. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query parameters; the first value of a repeated one (`url.searchParams` has them all). */
+  readonly query: Readonly<Record<string, string>>;
+  /** Request headers, lower-case names. */
+  readonly headers: IncomingHttpHeaders;
+  /**
+   * The parsed body: JSON for `application/json`, text for `text/*`, bytes (Buffer) otherwise,
+   * `undefined` when there is none.
+   */
+  readonly body: unknown;
+  /**
+   * The id of the last event the client saw: the `Last-Event-ID` header, or else a `lastEventId`
+   * query parameter (for clients that cannot set headers). `undefined` when neither is present.
+   */
+  readonly lastEventId: string | undefined;
+  /** Aborts when the client disconnects or the stream ends for any reason. */
+  readonly signal: AbortSignal;
+  /** The client's address: the peer's, or the one trusted proxies forwarded (see `trustProxy`). */
+  readonly ip: string;
+  /**
+   * The platform's request object: Node's `IncomingMessage` on node:http, Express, Fastify and
+   * NestJS.
+   */
+  readonly req: IncomingMessage;
+  /**
+   * The platform's response object: Node's `ServerResponse` on node:http, Express, Fastify and
+   * NestJS. Prefer `status()` and `setHeader()`. A handler that writes the response through it
+   * owns it: an ordinary route's return value is then ignored; a stream route's stream is written
+   * after the handler's head if the handler left the response open, and not started if it ended it.
+   */
+  readonly res: ServerResponse;
+  /** Sets the response status; possible until the stream opens (the handler's own turn). */
+  status(code: number): this;
+  /** Sets a response header; possible until the stream opens. */
+  setHeader(name: string, value: string | number | readonly string[]): this;
+}
+
+
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [key, value] of params) if (!(key in out)) out[key] = value;
+  return out;
+}
+
+function invalidState(message: string): EventideError {
+  return new EventideError('EVENTIDE_INVALID_OPTION', message);
+}
+
+/** The request context over an Exchange; URL, query and signal are made on first use (streams rarely need all). */
+export class ExchangeContext implements RequestContext {
+  readonly method: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly ip: string;
+  readonly #exchange: Exchange;
+  readonly #abort: LazyAbort;
+  readonly #origin: () => string;
+  #url: URL | undefined;
+  #query: Record<string, string> | undefined;
+
+  constructor(exchange: Exchange, params: Record<string, string>, body: unknown, abort: LazyAbort, ip: string, origin: () => string) {
+    this.#exchange = exchange;
+    this.method = exchange.method;
+    this.params = params;
+    this.body = body;
+    this.ip = ip;
+    this.#abort = abort;
+    this.#origin = origin;
+  }
+
+  get url(): URL {
+    if (this.#url) return this.#url;
+    try {
+      this.#url = new URL(this.#exchange.target, this.#origin());
+    } catch {
+      this.#url = new URL(this.#exchange.target, 'http://localhost');
+    }
+    return this.#url;
+  }
+
+  get query(): Readonly<Record<string, string>> {
+    return (this.#query ??= firstValues(this.url.searchParams));
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.#exchange.headers;
+  }
+
+  get lastEventId(): string | undefined {
+    const raw = this.#exchange.headers['last-event-id'];
+    const header = Array.isArray(raw) ? raw[0] : raw;
+    if (header !== undefined) return header;
+    // Only parse the URL when there is a query at all.
+    return this.#exchange.target.includes('?') ? (this.url.searchParams.get('lastEventId') ?? undefined) : undefined;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get req(): IncomingMessage {
+    return this.#exchange.nativeRequest as IncomingMessage;
+  }
+
+  get res(): ServerResponse {
+    return this.#exchange.nativeResponse as ServerResponse;
+  }
+
+  status(code: number): this {
+    if (!Number.isInteger(code) || code < 100 || code > 599) {
+      throw invalidState(`status(code) takes an HTTP status from 100 to 599, got ${String(code)}`);
+    }
+    if (this.#exchange.headSent) throw invalidState('status() after the response started has no effect; set it before the stream opens');
+    this.#exchange.statusCode = code;
+    return this;
+  }
+
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    if (this.#exchange.headSent) throw invalidState('setHeader() after the response started has no effect; set it before the stream opens');
+    this.#exchange.setHeader(name, value);
+    return this;
+  }
+}

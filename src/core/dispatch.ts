@@ -1,0 +1,113 @@
+// Serves one exchange against the route table: match, admission, body, context, handler, then an
+// ordinary response or a stream handed to a connection. Never throws; every failure becomes a
+// response (or, once a stream is open, the stream's error event) and a report.
+import type { StreamOptions } from '../connection/options.js';
+import { EventideError, httpError } from '../errors.js';
+import type { RouteTable } from '../router/routes.js';
+import { toSource, type StreamSource } from '../sources/index.js';
+import { argumentsFor } from './arguments.js';
+import type { BoundRoute } from './bind.js';
+import { readBody } from './body.js';
+import { ExchangeContext } from './context.js';
+import { respondError } from './error-reply.js';
+import type { Exchange } from './exchange.js';
+import { LazyAbort } from './lazy-abort.js';
+import { pathOf } from './path.js';
+import { sendValue } from './reply.js';
+import { applyStreamHeaders } from './stream-head.js';
+import type { StreamSlot } from './streams.js';
+
+/** What dispatch needs of the app that hosts it. */
+export interface DispatchHost {
+  readonly table: RouteTable<BoundRoute>;
+  readonly bodyLimit: number;
+  /** The client's address (trustProxy applied). */
+  addressOf(exchange: Exchange): string;
+  /** The origin relative targets resolve against (trustProxy applied). */
+  originOf(exchange: Exchange): string;
+  /** Reserves a stream slot, or returns the 503 to answer with. */
+  reserve(address: string): StreamSlot | EventideError;
+  /** Opens a stream in `slot` and starts `source` on it. */
+  startStream(exchange: Exchange, source: StreamSource, abort: LazyAbort, options: Required<StreamOptions>, slot: StreamSlot): void;
+  /** Hears of errors the application should know about; never throws. */
+  report(err: unknown, exchange: Exchange): void;
+}
+
+function stopQuietly(source: StreamSource, host: DispatchHost, exchange: Exchange): void {
+  try {
+    source.stop();
+  } catch (err) {
+    host.report(err, exchange);
+  }
+}
+
+function allowHeader(allowed: readonly string[]): string {
+  const methods = [...allowed];
+  if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
+  return methods.join(', ');
+}
+
+export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<void> {
+  const abort = new LazyAbort((err) => host.report(err, exchange));
+  exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
+  let slot: StreamSlot | undefined;
+  try {
+    const pathname = pathOf(exchange.target);
+    if (pathname === undefined) throw httpError(400, 'the request URL is malformed');
+    const method = exchange.method;
+    const { match, allowed } = host.table.match(method, pathname);
+    if (!match) {
+      if (allowed.length > 0) {
+        const allow = allowHeader(allowed);
+        respondError(exchange, httpError(405, `${method} is not allowed on ${pathname}; use ${allow.replace(/, /g, ' or ')}`), { Allow: allow });
+        return;
+      }
+      throw httpError(404, `no route for ${method} ${pathname}`);
+    }
+    const route = match.target;
+    const headOnly = method === 'HEAD';
+    const address = host.addressOf(exchange);
+    if (route.meta.sse && !headOnly) {
+      // The slot is taken before anything is awaited, so concurrent requests cannot overshoot a limit.
+      const reserved = host.reserve(address);
+      if (reserved instanceof EventideError) {
+        respondError(exchange, reserved, { 'Retry-After': '5' });
+        return;
+      }
+      slot = reserved;
+    }
+    const body = await readBody(exchange, host.bodyLimit);
+    const ctx = new ExchangeContext(exchange, match.params, body, abort, address, () => host.originOf(exchange));
+    const result = await route.handler.apply(route.instance, argumentsFor(route.params, ctx));
+
+    if (!route.meta.sse) {
+      // A handler that wrote the response itself through ctx.res owns it.
+      if (!exchange.headSent && !exchange.finished) await sendValue(exchange, result, headOnly);
+      return;
+    }
+    if (exchange.statusCode === 204 && (result === undefined || result === null)) {
+      // [spec] A 204 tells EventSource not to reconnect.
+      if (!exchange.headSent && !exchange.finished) exchange.send(undefined);
+      return;
+    }
+    const source = toSource(result);
+    if (headOnly || exchange.statusCode === 204 || exchange.finished || abort.aborted) {
+      // HEAD: the head a GET would get, no body, no source started. 204: no stream. A response the
+      // handler ended itself, or a client that left while the handler ran: nothing to stream to.
+      stopQuietly(source, host, exchange);
+      if (!exchange.headSent && !exchange.finished) {
+        if (exchange.statusCode !== 204) applyStreamHeaders(exchange);
+        exchange.send(undefined);
+      }
+      return;
+    }
+    if (!exchange.headSent) applyStreamHeaders(exchange);
+    host.startStream(exchange, source, abort, route.stream, slot!);
+    slot = undefined; // the stream holds it now
+  } catch (err) {
+    if (!(err instanceof EventideError && err.expose)) host.report(err, exchange);
+    respondError(exchange, err);
+  } finally {
+    slot?.release();
+  }
+}

@@ -1,0 +1,5 @@
+// The route core: serves a request presented as an Exchange, knowing no HTTP server. Platforms
+// (src/platforms/*) adapt their HTTP stack to it. Internal: nothing here is exported to users.
+export { createCore } from './app-core.js';
+export type { AppCore, CoreOptions, AppStats } from './app-core.js';
+export type { Exchange, FileBody } from './exchange.js';

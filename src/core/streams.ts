@@ -1,0 +1,90 @@
+// Stream admission and accounting: a slot is reserved when a request for a stream is admitted
+// (before its body is read or its handler awaited) and released when the stream ends, or at once
+// if the handler fails or answers without streaming. Limits therefore hold under concurrency.
+import type { CloseReason, SseConnection } from '../connection/connection.js';
+import { EventideError } from '../errors.js';
+
+/** Counters of an app's streams. */
+export interface AppStats {
+  /** Streams open now. */
+  openStreams: number;
+  /** Streams opened since start. */
+  totalStreams: number;
+  /** Streams closed because the client did not read fast enough (the slow-client policy). */
+  slowClientsClosed: number;
+  /** Streams refused with 503 because a limit was reached or the app was closing. */
+  rejectedStreams: number;
+}
+
+/** A reserved place for one stream. */
+export interface StreamSlot {
+  readonly address: string;
+  /** Gives the slot back; safe to call more than once. */
+  release(): void;
+}
+
+export class StreamRegistry {
+  readonly stats: AppStats = { openStreams: 0, totalStreams: 0, slowClientsClosed: 0, rejectedStreams: 0 };
+  /** Open connections, with the slot each holds. */
+  readonly open = new Map<SseConnection, StreamSlot>();
+  readonly #maxStreams: number;
+  readonly #maxPerAddress: number;
+  readonly #perAddress = new Map<string, number>();
+  #reserved = 0;
+  #closing = false;
+
+  constructor(maxStreams: number, maxPerAddress: number) {
+    this.#maxStreams = maxStreams;
+    this.#maxPerAddress = maxPerAddress;
+  }
+
+  /** From now on every new stream is refused. */
+  stopAdmitting(): void {
+    this.#closing = true;
+  }
+
+  /** Reserves a slot, or returns the 503 error to answer with. */
+  reserve(address: string): StreamSlot | EventideError {
+    let refusal: string | undefined;
+    if (this.#closing) refusal = 'the server is shutting down';
+    else if (this.#maxStreams > 0 && this.#reserved >= this.#maxStreams) refusal = `the server holds its maximum of ${this.#maxStreams} streams`;
+    else if (this.#maxPerAddress > 0 && (this.#perAddress.get(address) ?? 0) >= this.#maxPerAddress) {
+      refusal = `this client address holds its maximum of ${this.#maxPerAddress} streams`;
+    }
+    if (refusal) {
+      this.stats.rejectedStreams++;
+      return new EventideError('EVENTIDE_TOO_MANY_STREAMS', `${refusal}; retry later`, { status: 503, expose: true });
+    }
+    this.#reserved++;
+    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    let released = false;
+    return {
+      address,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#reserved--;
+        const count = (this.#perAddress.get(address) ?? 1) - 1;
+        if (count <= 0) this.#perAddress.delete(address);
+        else this.#perAddress.set(address, count);
+      },
+    };
+  }
+
+  /** A stream opened in `slot`. */
+  opened(connection: SseConnection, slot: StreamSlot): void {
+    this.open.set(connection, slot);
+    this.stats.openStreams = this.open.size;
+    this.stats.totalStreams++;
+  }
+
+  /** A stream ended; its slot is released. */
+  closed(connection: SseConnection, reason: CloseReason): void {
+    const slot = this.open.get(connection);
+    if (!slot) return;
+    this.open.delete(connection);
+    slot.release();
+    this.stats.openStreams = this.open.size;
+    if (reason === 'slow-client') this.stats.slowClientsClosed++;
+  }
+}

@@ -1,0 +1,99 @@
+// createApp: the embedded node:http server, the default platform.
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
+import { EventideError } from '../../errors.js';
+import { NodeExchange } from './exchange.js';
+
+/** Options of {@link createApp}. Every limit has a default; stream options can be overridden per route. */
+export type AppOptions = CoreOptions;
+export type { AppStats } from '../../core/app-core.js';
+
+/** A running (or ready to run) eventide application. */
+export interface App {
+  /** Starts listening; `port` 0 (the default) picks a free port. Resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /**
+   * Stops accepting, lets in-flight requests finish, ends every open stream cleanly, and cuts what
+   * is left after `closeGraceMs`; resolves once everything is closed. Never hangs on open streams.
+   */
+  close(): Promise<void>;
+  /**
+   * A node:http request listener, for mounting eventide in a server of your own. `close()` then
+   * refuses new streams (503), ends open ones and cuts, after `closeGraceMs`, the responses it
+   * served; closing your server is up to you.
+   */
+  readonly handler: RequestListener;
+  /** The node:http server `listen()` uses. */
+  readonly server: Server;
+  /** The bound address, once listening. */
+  readonly address: AddressInfo | undefined;
+  /** `http://host:port` of the bound address, once listening. */
+  readonly url: string;
+  /** Live counters. */
+  readonly stats: Readonly<AppStats>;
+}
+
+/**
+ * Creates an app from controllers.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ controllers: [AppController] });
+ * await app.listen(3000);
+ * ```
+ */
+export function createApp(options: AppOptions): App {
+  const core = createCore(options, 'createApp');
+  const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    void core.dispatch(new NodeExchange(req, res));
+  };
+  const server = createServer({ noDelay: true }, handler);
+  // Sockets of the embedded server, so close() can cut idle keep-alive ones and stragglers.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let closed: Promise<void> | undefined;
+
+  const app: App = {
+    handler,
+    server,
+    stats: core.stats,
+    get address() {
+      const address = server.address();
+      return address && typeof address === 'object' ? address : undefined;
+    },
+    get url() {
+      const address = app.address;
+      if (!address) throw new EventideError('EVENTIDE_INVALID_OPTION', 'app.url is known once listen() has resolved');
+      const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${hostPart}:${address.port}`;
+    },
+    listen(port = 0, hostname?: string) {
+      return new Promise<AddressInfo>((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        server.once('error', onError);
+        server.listen(port, hostname, () => {
+          server.off('error', onError);
+          resolve(app.address!);
+        });
+      });
+    },
+    close() {
+      closed ??= (async () => {
+        const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+        server.closeIdleConnections();
+        await core.close(() => {
+          server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
+        });
+        await serverClosed;
+      })();
+      return closed;
+    },
+  };
+  return app;
+}
