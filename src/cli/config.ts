@@ -1,8 +1,7 @@
 // Reads `eventide hub` options from flags and the environment (a flag wins over its variable).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { MercureHubOptions } from '../mercure/options.js';
-import type { MercureKeyOptions } from '../mercure/tokens.js';
+import type { MercureHubOptions, MercureKeyOptions } from '../mercure/index.js';
 
 /** A configuration problem: printed with the hint to run --help, exit code 2. */
 export class ConfigError extends Error {}

@@ -1,8 +1,7 @@
 // `eventide hub`: a Mercure hub as a process.
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../server/create-app.js';
-import { Hub } from '../hub/index.js';
+import { createApp, Hub } from '../index.js';
 import { createMercureHub } from '../mercure/index.js';
 import type { HubConfig } from './config.js';
 
@@ -29,25 +28,31 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
     maxStreams: config.maxStreams,
     maxStreamsPerAddress: config.maxStreamsPerAddress,
   });
+  // Served through the hub's wrapper, so that subscription resources of any topic are reachable.
+  const listener = mercure.wrapHandler(app.handler);
   let address: AddressInfo;
   let closeServer: () => Promise<void>;
   if (config.tls) {
-    const server = createHttpsServer({ cert: config.tls.cert, key: config.tls.key }, app.handler);
+    const server = createHttpsServer({ cert: config.tls.cert, key: config.tls.key, noDelay: true }, listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     address = server.address() as AddressInfo;
     closeServer = async () => {
-      await Promise.all([
-        app.close().catch(() => {}),
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-      ]);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The app ends its streams cleanly; then the remaining sockets go.
+      await app.close();
+      server.closeAllConnections();
+      await closed;
     };
   } else {
+    // The app's own server (Nagle off, sockets tracked for close), answering through the wrapper.
+    app.server.removeAllListeners('request');
+    app.server.on('request', listener);
     address = await app.listen(config.port, config.host);
     closeServer = () => app.close();
   }

@@ -1,6 +1,5 @@
 // The routes of the hub, mounted at /.well-known/mercure in any eventide app.
-import { Controller, Get, Options, Post, Sse } from '../router/decorators.js';
-import type { RequestContext } from '../router/context.js';
+import { Controller, Get, Options, Post, Sse, type RequestContext } from '../index.js';
 import type { MercureCore } from './core.js';
 
 /** Builds the controller instance that serves the Mercure endpoints of `core`. */

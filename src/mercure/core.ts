@@ -2,10 +2,7 @@
 // subscriptions API, each given the request context of an eventide route.
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
-import { httpError, isEventideError } from '../errors.js';
-import type { Hub } from '../hub/index.js';
-import type { MessageEvent } from '../protocol/types.js';
-import type { RequestContext } from '../router/context.js';
+import { httpError, isEventideError, type Hub, type MessageEvent, type RequestContext } from '../index.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { ANONYMOUS, type Grant, type GrantRules } from './grants.js';
 import type { ResolvedMercureOptions } from './options.js';
@@ -32,6 +29,8 @@ export interface Verifiers {
 export class MercureCore {
   readonly selectors = new SelectorCache();
   readonly registry = new SubscriptionRegistry();
+  /** Requests whose subscription path segments were escaped once more by `wrapHandler`. */
+  readonly escapedRequests = new WeakSet<object>();
   readonly #index: PositionIndex;
   readonly #decoder: UpdateDecoder;
 
@@ -196,6 +195,13 @@ export class MercureCore {
       this.#common(ctx);
       if (!this.options.subscriptions) throw new Refusal(404, 'the subscriptions API is off on this hub (enable `subscriptions`)');
       const { grant } = await this.#grant(ctx, this.verifiers.subscriber, 'the subscriptions API');
+      if (this.escapedRequests.has(ctx.req)) {
+        try {
+          parts = parts.map((part) => decodeURIComponent(part));
+        } catch {
+          throw new Refusal(400, 'a subscriptions path segment is not valid percent-encoding');
+        }
+      }
       const path = [SUBSCRIPTIONS_PATH, ...parts.map(encodeURIComponent)].join('/');
       if (!grant.subscribe(path)) throw insufficientScope(`the token does not allow reading ${path}`);
       const filter = parseSubscriptionPath(parts);

@@ -1,12 +1,13 @@
 // createMercureHub: a Mercure hub over an eventide Hub, as a controller to mount in an app.
-import { EventideError } from '../errors.js';
-import { Hub } from '../hub/index.js';
-import type { RequestContext } from '../router/context.js';
+import type { RequestListener } from 'node:http';
+import { EventideError, Hub, type RequestContext } from '../index.js';
 import { mercureController } from './controller.js';
 import { MercureCore } from './core.js';
 import { resolveOptions, type MercureHubOptions } from './options.js';
 import { updateFromForm } from './publish.js';
 import { createTokenVerifier } from './tokens.js';
+
+const SUBSCRIPTIONS_PREFIX = '/.well-known/mercure/subscriptions/';
 
 /** An update published from the server side (the same fields as the HTTP publish form). */
 export interface MercureUpdateInput {
@@ -39,6 +40,13 @@ export interface MercureHub {
    * id. Rejects with `EVENTIDE_INVALID_EVENT` for an invalid update.
    */
   publish(update: MercureUpdateInput): Promise<string>;
+  /**
+   * Wraps an app's request listener (`app.handler`) so that subscription resources whose topic
+   * holds a `/` (percent-encoded, as in `/.well-known/mercure/subscriptions/https%3A%2F%2F...`)
+   * reach the subscriptions API: the router refuses path parameters that decode to a `/`.
+   * `eventide hub` serves through it; without it, only topics free of `/` can be looked up.
+   */
+  wrapHandler(listener: RequestListener): RequestListener;
   /** The discovery `Link` header value for a request (`<hub URL>; rel="mercure"`). */
   discoveryLink(ctx: Pick<RequestContext, 'headers' | 'req'>): string;
   /** Closes the Hub if this hub created it; a Hub you passed in stays yours to close. */
@@ -90,6 +98,17 @@ export function createMercureHub(options: MercureHubOptions = {}): MercureHub {
         throw new EventideError('EVENTIDE_INVALID_EVENT', `invalid Mercure update: ${(err as Error).message}`);
       }
       return core.publishUpdate(update);
+    },
+    wrapHandler: (listener) => (req, res) => {
+      const url = req.url;
+      if (url !== undefined && url.startsWith(SUBSCRIPTIONS_PREFIX)) {
+        const q = url.indexOf('?');
+        const path = q === -1 ? url : url.slice(0, q);
+        // One more level of escaping, taken off again by the subscriptions API.
+        req.url = SUBSCRIPTIONS_PREFIX + path.slice(SUBSCRIPTIONS_PREFIX.length).replaceAll('%', '%25') + (q === -1 ? '' : url.slice(q));
+        core.escapedRequests.add(req);
+      }
+      listener(req, res);
     },
     discoveryLink: (ctx) => core.link(ctx),
     close: () => (ownHub ? hub.close() : Promise.resolve()),

@@ -1,6 +1,5 @@
 // The options of a Mercure hub, their defaults and their checks.
-import { EventideError } from '../errors.js';
-import type { Hub } from '../hub/index.js';
+import { EventideError, type Hub } from '../index.js';
 import type { MercureKeyOptions } from './tokens.js';
 
 /** Options of {@link createMercureHub}. Each says which draft it follows. */

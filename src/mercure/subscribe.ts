@@ -1,8 +1,7 @@
 // The subscribe side: which topics a request selects, where its stream starts (Last-Event-ID,
 // `lastEventID`, `earliest`), and the stream of the updates it may see.
 import { Observable } from 'rxjs';
-import { GAP_EVENT_TYPE, isAnchor, type Hub, type HubEvent } from '../hub/index.js';
-import type { MessageEvent } from '../protocol/types.js';
+import { GAP_EVENT_TYPE, isAnchor, type Hub, type HubEvent, type MessageEvent } from '../index.js';
 import { normalizeType } from './grants.js';
 import { badRequest, Refusal } from './refusal.js';
 import { compileMatcher, isCleanTopic, type SelectorCache, type TopicMatcher } from './selectors.js';

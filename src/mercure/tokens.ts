@@ -11,7 +11,7 @@ import {
   type CryptoKey,
   type KeyObject,
 } from 'jose';
-import { EventideError } from '../errors.js';
+import { EventideError } from '../index.js';
 
 /**
  * Where the keys that sign a role's tokens come from. Give `key` (with `alg`), or `jwksUrl`, or

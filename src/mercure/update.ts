@@ -1,7 +1,7 @@
 // A Mercure update as it travels through the Hub: one event on the hub's channel whose data is
 // a small JSON object. Its id (`i`) comes first, so that a history scan finds an id by a prefix
 // test on the stored text without parsing every entry.
-import type { MessageEvent } from '../protocol/types.js';
+import type { MessageEvent } from '../index.js';
 
 /** One update: what a publisher sent, with its id decided. */
 export interface Update {

@@ -21,6 +21,9 @@ export const publishAll = () => sign({ mercure: { publish: ['*'] } });
 export async function startHub(options: MercureHubOptions = {}, extraControllers: object[] = []): Promise<{ app: App; mercure: MercureHub; url: string; close(): Promise<void> }> {
   const mercure = createMercureHub({ publisherJwt: { key: SECRET }, anonymous: true, ...options });
   const app = createApp({ controllers: [mercure.controller, ...extraControllers], onError: () => {} });
+  // As `eventide hub` does: subscription resources of topics holding `/` reach the API.
+  app.server.removeAllListeners('request');
+  app.server.on('request', mercure.wrapHandler(app.handler));
   await app.listen(0, '127.0.0.1');
   return {
     app,
