@@ -19,6 +19,8 @@ export const EVENTIDE = [
   { name: 'eventide-hub-op', label: 'eventide hub route through filter()', source: here('./servers/eventide-hub-op.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'], 'hub/index.js': ['Hub'] } },
   { name: 'eventide-redis', label: 'eventide hub on Redis (3 processes)', source: here('./servers/eventide-redis.ts'), pkgs: ['eventide', 'ioredis'], needs: { 'index.js': ['createApp'], 'hub/index.js': ['Hub'], 'redis/index.js': ['redisBackend'] }, workloads: ['redis'] },
   { name: 'eventide-batch', label: 'eventide connection, one joined frame per burst (experiment)', source: here('./servers/eventide-batch.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'], 'protocol/frames.js': ['frameOf', 'setFrame'] }, experimental: true },
+  { name: 'eventide-mercure', label: 'eventide hub, Mercure protocol', source: here('./servers/eventide-mercure.ts'), pkgs: ['eventide', 'jose'], needs: { 'index.js': ['createApp', 'Hub'], 'mercure/index.js': ['createMercureHub'] }, workloads: ['burst', 'steady'] },
+  { name: 'eventide-mercure-redis', label: 'eventide hub, Mercure protocol on Redis (3 processes)', source: here('./servers/eventide-mercure.ts'), pkgs: ['eventide', 'ioredis', 'jose'], needs: { 'index.js': ['createApp', 'Hub'], 'mercure/index.js': ['createMercureHub'], 'redis/index.js': ['redisBackend'] }, workloads: ['redis'] },
   { name: 'eventide-obs', label: 'eventide Observable route', source: here('./servers/eventide-observable.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'] } },
 ];
 

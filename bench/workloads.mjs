@@ -319,7 +319,7 @@ async function redisCleanup(prefix) {
 /** Workload 6: the broadcast burst across several processes sharing one Redis (publishing in one). */
 WORKLOADS.redis = {
   title: 'Broadcast burst across processes on one Redis',
-  only: ['eventide-redis'],
+  only: ['eventide-redis', 'eventide-mercure-redis'],
   async run(spec, gen, cfg) {
     const out = {};
     for (const n of cfg.clients) {

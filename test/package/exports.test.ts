@@ -14,6 +14,7 @@ const expected: Record<string, string[]> = {
   'eventide/protocol': ['createParser', 'encodeComment', 'encodeEvent'],
   'eventide/redis': ['redisBackend'],
   'eventide/metrics': ['createMetrics', 'metricsController'],
+  'eventide/mercure': ['compileSelector', 'createMercureHub'],
 };
 
 for (const [entry, names] of Object.entries(expected)) {

@@ -1,0 +1,129 @@
+// Three `eventide hub` processes on one real Redis form one hub: an update published to any of
+// them reaches subscribers on all, and when one process is SIGKILLed while updates flow, its
+// subscribers resume on the others with Last-Event-ID and receive every update, in order, once.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { deleteKeys, REDIS_URL, skipUnlessRedis, uniquePrefix } from '../redis/helpers.js';
+import { openStream } from '../support/sse-client.js';
+import { publishOk, sign, SECRET, subscribeUrl } from './helpers.js';
+import { startHubProcess, type HubProcess } from './processes.js';
+
+const skip = await skipUnlessRedis();
+
+/** A subscriber that follows its stream and, when it ends, resumes on the next live process. */
+class ResumingSubscriber {
+  readonly ids: string[] = [];
+  readonly hubsUsed: string[] = [];
+  #stopped = false;
+  #current: Awaited<ReturnType<typeof openStream>> | undefined;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly selectors: string[],
+    private readonly pick: (attempt: number) => HubProcess,
+    private readonly expected: number,
+  ) {
+    this.done = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    for (let attempt = 0; !this.#stopped && this.ids.length < this.expected; attempt++) {
+      const hub = this.pick(attempt);
+      const last = this.ids.at(-1);
+      let stream;
+      try {
+        stream = await openStream(subscribeUrl(hub.url, this.selectors), { headers: last ? { 'Last-Event-ID': last } : {} });
+      } catch {
+        continue; // that process is gone: try the next
+      }
+      this.#current = stream;
+      this.hubsUsed.push(hub.url);
+      let seen = 0;
+      await stream
+        .waitFor(() => {
+          for (; seen < stream.events.length; seen++) this.ids.push(stream.events[seen]!.id!);
+          return this.ids.length >= this.expected || this.#stopped;
+        }, 60_000, `${this.expected} updates`)
+        .catch(() => {}); // the stream ended: resume elsewhere
+      for (; seen < stream.events.length; seen++) this.ids.push(stream.events[seen]!.id!);
+      await stream.close();
+    }
+  }
+
+  /** Resolves once the subscriber has a stream open. */
+  async ready(): Promise<void> {
+    while (this.#current === undefined) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#current?.close();
+    await this.done;
+  }
+}
+
+describe('a cluster of three hub processes on Redis', { skip }, () => {
+  const prefix = uniquePrefix('mercure-cluster');
+  const hubs: HubProcess[] = [];
+  before(async () => {
+    for (let i = 0; i < 3; i++) {
+      hubs.push(await startHubProcess(['--port', '0', '--jwt-key', SECRET, '--anonymous', '--redis-url', REDIS_URL, '--redis-prefix', prefix]));
+    }
+  });
+  after(async () => {
+    await Promise.all(hubs.map((h) => h.stop()));
+    await deleteKeys(prefix);
+  });
+
+  test('updates published to one process reach subscribers of every process', async () => {
+    const streams = await Promise.all(hubs.map((h) => openStream(subscribeUrl(h.url, ['https://e.com/fanout/{n}']))));
+    try {
+      const id = await publishOk(hubs[1]!.url, { topic: 'https://e.com/fanout/1', data: 'all' });
+      for (const s of streams) {
+        await s.waitForEvents(1);
+        assert.equal(s.events[0]!.id, id);
+      }
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
+    }
+  });
+
+  test('one process SIGKILLed while updates flow: its subscribers resume on the others with nothing lost, in order, none twice', async () => {
+    const total = 300;
+    const killAt = 100;
+    const token = await sign({ mercure: { publish: ['*'] } });
+    const alive = () => hubs.filter((h) => h.child.exitCode === null && h.child.signalCode === null);
+    // Two subscribers per process; when their stream ends they move to the next live process.
+    const subscribers = hubs.flatMap((_, i) =>
+      [0, 1].map((k) => new ResumingSubscriber(['https://e.com/cluster/{n}'], (attempt) => {
+        const live = alive();
+        return attempt === 0 ? hubs[i]! : live[(i + k + attempt) % live.length]!;
+      }, total)),
+    );
+    await Promise.all(subscribers.map((s) => s.ready()));
+    const published: string[] = [];
+    let killed: Promise<void> | undefined;
+    try {
+      for (let n = 0; n < total; n++) {
+        if (n === killAt) killed = hubs[0]!.kill(); // no await: updates keep flowing meanwhile
+        // Publish to the survivors only, one at a time: the order of publication is the order
+        // every subscriber must see.
+        const target = hubs[1 + (n % 2)]!;
+        published.push(await publishOk(target.url, { topic: `https://e.com/cluster/${n}`, data: String(n), id: `u-${n}` }, token));
+      }
+      await killed;
+      await Promise.all(subscribers.map((s) => s.done));
+      for (const [i, s] of subscribers.entries()) {
+        assert.equal(s.ids.length, total, `subscriber ${i} got ${s.ids.length} updates`);
+        assert.deepEqual(s.ids, published, `subscriber ${i} saw every update in order, none twice`);
+      }
+      // The subscribers of the killed process really moved.
+      for (const s of subscribers.slice(0, 2)) {
+        assert.ok(s.hubsUsed.length >= 2, 'resumed on another process');
+        assert.notEqual(s.hubsUsed.at(-1), hubs[0]!.url);
+      }
+    } finally {
+      await Promise.all(subscribers.map((s) => s.stop()));
+    }
+  });
+});
