@@ -1,0 +1,55 @@
+// The sink over one HTTP/2 stream. Writes go to the stream, whose buffer grows while the client's
+// flow-control window is closed: the connection's bounds therefore hold for an HTTP/2 client that
+// does not read exactly as for an HTTP/1.1 one.
+import type { Http2ServerResponse } from 'node:http2';
+import type { Sink } from '../../connection/sink.js';
+import { respondError } from '../../core/error-reply.js';
+import type { Exchange } from '../../core/exchange.js';
+
+export class Http2Sink implements Sink {
+  readonly #res: Http2ServerResponse;
+  readonly #exchange: Exchange;
+
+  constructor(res: Http2ServerResponse, exchange: Exchange) {
+    this.#res = res;
+    this.#exchange = exchange;
+  }
+
+  open(): void {
+    // No Connection header: it is forbidden in HTTP/2 (each stream ends on its own).
+    // flushHeaders exists on the compatibility response, though @types/node omits it.
+    if (!this.#res.headersSent) (this.#res as unknown as { flushHeaders(): void }).flushHeaders();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.#res.write(chunk);
+  }
+
+  get buffered(): number {
+    return this.#res.stream.writableLength;
+  }
+
+  get needsDrain(): boolean {
+    return this.#res.stream.writableNeedDrain;
+  }
+
+  onDrain(listener: () => void): void {
+    this.#res.stream.on('drain', listener);
+  }
+
+  onClose(listener: () => void): void {
+    this.#res.stream.once('close', listener);
+  }
+
+  fail(err: unknown): void {
+    respondError(this.#exchange, err);
+  }
+
+  end(): void {
+    if (!this.#res.writableEnded) this.#res.end();
+  }
+
+  destroy(): void {
+    this.#res.stream.destroy();
+  }
+}
