@@ -4,7 +4,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Sink } from '../../connection/sink.js';
 import type { Exchange, FileBody } from '../../core/exchange.js';
 import { pipeFile, readNodeBody } from '../node/exchange.js';
-import { Http2Sink } from './sink.js';
+import { cutStream, Http2Sink } from './sink.js';
 
 /** Request headers without HTTP/2 pseudo-headers, with `host` taken from `:authority`. */
 function plainHeaders(raw: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -83,8 +83,7 @@ export class Http2Exchange implements Exchange {
     return new Http2Sink(this.res, this);
   }
   destroy(): void {
-    // RST_STREAM for this request only: the session and its other streams carry on.
-    this.res.stream.destroy();
+    cutStream(this.res.stream);
   }
   /** The stream closed: its response completed, or it was reset. */
   onFinished(listener: () => void): void {

@@ -1,7 +1,7 @@
 // The sink over one HTTP/2 stream. Writes go to the stream, whose buffer grows while the client's
 // flow-control window is closed: the connection's bounds therefore hold for an HTTP/2 client that
 // does not read exactly as for an HTTP/1.1 one.
-import type { Http2ServerResponse } from 'node:http2';
+import { constants, type Http2ServerResponse, type ServerHttp2Stream } from 'node:http2';
 import type { Sink } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { Exchange } from '../../core/exchange.js';
@@ -49,7 +49,15 @@ export class Http2Sink implements Sink {
     if (!this.#res.writableEnded) this.#res.end();
   }
 
+  /** Cuts the stream with RST_STREAM(CANCEL), so the client knows it was cut, not completed. */
   destroy(): void {
-    this.#res.stream.destroy();
+    cutStream(this.#res.stream);
   }
+}
+
+/** RST_STREAM(CANCEL) for this stream only: the session and its other streams carry on. */
+export function cutStream(stream: ServerHttp2Stream): void {
+  if (stream.destroyed) return;
+  if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+  stream.destroy();
 }
