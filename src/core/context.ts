@@ -81,6 +81,8 @@ export class ExchangeContext implements RequestContext {
   readonly #origin: () => string;
   #url: URL | undefined;
   #query: Record<string, string> | undefined;
+  /** Headers set through the context, kept for a guard's refusal (WWW-Authenticate, Retry-After). */
+  #headersSet: Record<string, string | number | readonly string[]> | undefined;
 
   constructor(exchange: Exchange, params: Record<string, string>, body: unknown, abort: LazyAbort, ip: string, origin: () => string) {
     this.#exchange = exchange;
@@ -151,6 +153,12 @@ export class ExchangeContext implements RequestContext {
   setHeader(name: string, value: string | number | readonly string[]): this {
     if (this.#exchange.headSent) throw invalidState('setHeader() after the response started has no effect; set it before the stream opens');
     this.#exchange.setHeader(name, value);
+    (this.#headersSet ??= {})[name] = value;
     return this;
+  }
+
+  /** Headers set through `setHeader()` so far. Internal. */
+  headersSet(): Record<string, string | number | readonly string[]> | undefined {
+    return this.#headersSet;
   }
 }
