@@ -43,12 +43,12 @@ export interface RequestContext {
   readonly ip: string;
   /**
    * The platform's request object: Node's `IncomingMessage` on node:http, Express, Fastify and
-   * NestJS.
+   * NestJS; `Http2ServerRequest` (node:http2's compatibility API) over HTTP/2.
    */
   readonly req: IncomingMessage;
   /**
    * The platform's response object: Node's `ServerResponse` on node:http, Express, Fastify and
-   * NestJS. Prefer `status()` and `setHeader()`. A handler that writes the response through it
+   * NestJS; `Http2ServerResponse` over HTTP/2. Prefer `status()` and `setHeader()`. A handler that writes the response through it
    * owns it: an ordinary route's return value is then ignored; a stream route's stream is written
    * after the handler's head if the handler left the response open, and not started if it ended it.
    */
