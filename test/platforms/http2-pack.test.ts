@@ -72,7 +72,7 @@ async function compileAndRun(experimentalDecorators: boolean) {
     JSON.stringify({
       compilerOptions: {
         target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true,
-        experimentalDecorators, outDir: 'out', rootDir: 'src', lib: ['ES2022', 'DOM'],
+        experimentalDecorators, outDir: 'out', rootDir: 'src', lib: ['ES2022', 'DOM'], skipLibCheck: true, types: ['node'],
       },
       include: ['src'],
     }),
