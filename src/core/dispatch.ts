@@ -112,10 +112,12 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
         respondError(exchange, err, refusal ? ctx.headersSet() : undefined);
         return;
       }
-      if (exchange.headSent || exchange.finished) return; // a guard answered through ctx.res
+      // A guard answered through ctx.res, or the client left while the guards decided.
+      if (exchange.headSent || exchange.finished || abort.aborted) return;
     }
     if (route.meta.sse && !headOnly) {
-      // The slot is taken before anything is awaited, so concurrent requests cannot overshoot a limit.
+      // The slot is taken (synchronously) before the body is read or the handler awaited, so
+      // concurrent requests cannot overshoot a limit; guards ran before, so refusals never hold one.
       const reserved = host.reserve(address);
       if (reserved instanceof EventideError) {
         respondError(exchange, reserved, { 'Retry-After': '5' });
