@@ -10,6 +10,10 @@ import { buildRoutes, type ControllerInput } from './bind.js';
 import { checkTrustProxy, clientAddress, peerTrusted, requestOrigin, type TrustProxy } from './client-address.js';
 import { dispatch, type DispatchHost } from './dispatch.js';
 import type { Exchange } from './exchange.js';
+import { LazyAbort } from './lazy-abort.js';
+import { pathOf } from './path.js';
+import { applyStreamHeaders } from './stream-head.js';
+import { toSource } from '../sources/index.js';
 import { StreamRegistry, type AppStats } from './streams.js';
 
 /** Options every platform shares. Stream options can be overridden per route in `@Sse`. */
@@ -56,6 +60,16 @@ export interface AppCore {
   close(cutRest?: () => void): Promise<void>;
   /** Reports an error through `onError`, guarded. */
   report(err: unknown, req?: IncomingMessage): void;
+  /** The routes of the controllers (`HEAD` is implied by `GET`), for platforms that register routes. */
+  readonly routes: readonly { method: string; pattern: string }[];
+  /** True when a route answers `method` on the path of `target` (the platform calls its fallback otherwise). */
+  handles(method: string, target: string): boolean;
+  /**
+   * Opens a stream on `exchange` for a value a handler outside the route table returned (a NestJS
+   * controller): admission, stream headers, connection. Throws, before anything is written, the
+   * 503 of a limit or the error of a value that is no stream source.
+   */
+  openStream(exchange: Exchange, value: unknown, options?: StreamOptions): void;
 }
 
 export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
@@ -71,7 +85,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     console.error('[eventide]', err),
   );
   // Stream options are checked and merged here and per route, once, not per connection.
-  const table = buildRoutes(options.controllers, resolveStreamOptions(where, options));
+  const appStream = resolveStreamOptions(where, options);
+  const table = buildRoutes(options.controllers, appStream);
   const registry = new StreamRegistry(maxStreams, maxPerAddress);
   const heartbeats = new HeartbeatScheduler();
   /** Every exchange whose response is not finished yet: in-flight requests and open streams. */
@@ -121,16 +136,42 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     if (live.size === 0) onIdle?.();
   };
 
+  const track = (exchange: Exchange) => {
+    live.add(exchange);
+    exchange.onFinished(() => finished(exchange));
+  };
+
   let closed: Promise<void> | undefined;
   return {
+    routes: table.list().map((route) => ({ method: route.method, pattern: route.pattern })),
+    handles(method, target) {
+      const pathname = pathOf(target);
+      return pathname !== undefined && table.match(method.toUpperCase(), pathname).match !== undefined;
+    },
+    openStream(exchange, value, streamOptions) {
+      const resolved = streamOptions ? resolveStreamOptions(where, appStream, streamOptions) : appStream;
+      const slot = registry.reserve(host.addressOf(exchange));
+      if (slot instanceof EventideError) throw slot;
+      let source;
+      try {
+        source = toSource(value);
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
+      track(exchange);
+      const abort = new LazyAbort();
+      exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
+      if (!exchange.headSent) applyStreamHeaders(exchange);
+      host.startStream(exchange, source, abort, resolved, slot);
+    },
     stats: registry.stats,
     get closing() {
       return closing;
     },
     report,
     dispatch(exchange) {
-      live.add(exchange);
-      exchange.onFinished(() => finished(exchange));
+      track(exchange);
       return dispatch(host, exchange);
     },
     close(cutRest) {
