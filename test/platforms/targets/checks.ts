@@ -3,7 +3,7 @@
 // resume with Last-Event-ID, teardown on disconnect, a clean end on close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concat, NEVER, of, throwError, Subject } from 'rxjs';
+import { concat, mergeMap, NEVER, of, Subject, throwError, timer } from 'rxjs';
 import { Controller, Sse, Post, Hub, httpError, type RequestContext } from '../../../src/index.js';
 import { openStream, eventually } from '../../support/sse-client.js';
 import type { PlatformTarget, TargetAppOptions } from '../target.js';
@@ -24,7 +24,8 @@ export function makeControllers(hub: Hub, live: Subject<string>) {
 
     @Sse('fails-late')
     failsLate() {
-      return concat(of({ data: 'one' }), throwError(() => new Error('secret detail')));
+      // The failure comes a turn after the first event, so the stream is open by then.
+      return concat(of({ data: 'one' }), timer(10).pipe(mergeMap(() => throwError(() => new Error('secret detail')))));
     }
 
     @Sse('live')
