@@ -78,3 +78,13 @@ export class NestExchange extends NodeExchange {
     return new NestSink(this.res, this, this.#reply, this.#signals);
   }
 }
+
+/** A request seen by Nest middleware: adapters strip the matched path from `req.url`, `originalUrl` keeps it. */
+export class MiddlewareExchange extends NodeExchange {
+  override readonly target: string;
+
+  constructor(req: IncomingMessage, res: ServerResponse, target: string, parsedBody: { value: unknown } | undefined) {
+    super(req, res, parsedBody);
+    this.target = target;
+  }
+}

@@ -1,6 +1,6 @@
 // EventideModule: eventide in a Nest app. Provides the Hub and EventideStreams through DI; with
 // eventide controllers given, serves them too.
-import { Global, Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Inject, Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { Hub } from '../../hub/hub.js';
 import { EventideStreamInterceptor } from './sse.js';
 import { EVENTIDE_OPTIONS, EventideStreams, type EventideModuleOptions } from './streams.js';
@@ -37,7 +37,7 @@ export class EventideModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    if (this.#streams.servesControllers) consumer.apply(this.#streams.middleware).forRoutes('*');
+    if (this.#streams.servesControllers) consumer.apply(this.#streams.middleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }
 Inject(EventideStreams)(EventideModule, undefined, 0);

@@ -9,8 +9,7 @@ import { EventideError } from '../../errors.js';
 import { Hub } from '../../hub/hub.js';
 import type { HubBackend } from '../../hub/backend.js';
 import type { HubOptions } from '../../hub/types.js';
-import { NodeExchange } from '../node/exchange.js';
-import { isFastifyReply, NestExchange } from './exchange.js';
+import { isFastifyReply, MiddlewareExchange, NestExchange } from './exchange.js';
 
 /** Options of `EventideModule.forRoot()`. */
 export interface EventideModuleOptions extends Omit<CoreOptions, 'controllers' | 'bodyLimit'> {
@@ -80,12 +79,14 @@ export class EventideStreams {
 
   /** Connect-style middleware serving the eventide controllers given to the module; `next()` for the rest. */
   readonly middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
-    if (!this.#core.handles(req.method ?? 'GET', req.url ?? '/')) {
+    const seen = req as IncomingMessage & { body?: unknown; originalUrl?: string };
+    const target = seen.originalUrl ?? req.url ?? '/';
+    if (!this.#core.handles(req.method ?? 'GET', target)) {
       next();
       return;
     }
-    const parsed = req as IncomingMessage & { body?: unknown };
-    void this.#core.dispatch(new NodeExchange(req, res, parsed.body !== undefined && req.readableEnded ? { value: parsed.body } : undefined));
+    const parsedBody = seen.body !== undefined && req.readableEnded ? { value: seen.body } : undefined;
+    void this.#core.dispatch(new MiddlewareExchange(req, res, target, parsedBody));
   };
 
   /** Nest calls it on `app.close()` before the HTTP server closes: streams end, so it can. */
