@@ -13,6 +13,9 @@ const expected: Record<string, string[]> = {
   'eventide/client': ['EventSource', 'events', 'fromEventSource'],
   'eventide/protocol': ['createParser', 'encodeComment', 'encodeEvent'],
   'eventide/redis': ['redisBackend'],
+  'eventide/express': ['eventide'],
+  'eventide/fastify': ['eventide'],
+  'eventide/nestjs': ['EVENTIDE_OPTIONS', 'EventideModule', 'EventideSse', 'EventideStreamInterceptor', 'EventideStreams'],
 };
 
 for (const [entry, names] of Object.entries(expected)) {

@@ -28,9 +28,9 @@ import {
 } from '@nestjs/common';
 import { concat, interval, map, NEVER, Observable, of, Subject, tap, throwError } from 'rxjs';
 import { Hub, httpError, type MessageEvent } from '../../src/index.js';
-import { EventideSse, EventideStreams } from '../../src/platforms/nestjs/index.js';
+import { EventideSse, EventideStreams, type EventideModuleOptions } from '../../src/platforms/nestjs/index.js';
 import { eventually, openStream } from '../support/sse-client.js';
-import { decorate, startNest, type NestAdapterName } from './targets/nest.js';
+import { decorate, startNest, type NestAdapterName, type NestSetup } from './targets/nest.js';
 
 const live = new Subject<MessageEvent>();
 
@@ -145,7 +145,7 @@ decorate(NewsController.prototype, 'notAStream', [EventideSse('not-a-stream')]);
 // The constructor's parameter: injected by token (no emitDecoratorMetadata under tsx).
 Inject(Hub)(NewsController, undefined, 0);
 
-const start = (adapter: NestAdapterName, module = {}, configure?: Parameters<typeof startNest>[2]['configure']) =>
+const start = (adapter: NestAdapterName, module: EventideModuleOptions = {}, configure?: NestSetup['configure']) =>
   startNest(adapter, { heartbeatMs: 0, onError: () => undefined }, { controllers: [NewsController], module, configure });
 
 for (const adapter of ['express', 'fastify'] as const) {

@@ -5,8 +5,8 @@ import type { PlatformTarget, RunningTarget, TargetAppOptions } from '../target.
 
 /** What a test sets up on the instance before eventide is registered, and the prefix it is registered under. */
 export interface FastifySetup {
-  before?: (app: FastifyInstance) => Promise<void> | void;
-  after?: (app: FastifyInstance) => Promise<void> | void;
+  before?: (app: FastifyInstance) => unknown;
+  after?: (app: FastifyInstance) => unknown;
   prefix?: string;
 }
 

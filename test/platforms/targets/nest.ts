@@ -35,7 +35,7 @@ export async function startNest(adapter: NestAdapterName, options: Partial<Targe
   class AppModule {}
   Module({
     imports: [EventideModule.forRoot({ ...(options as EventideModuleOptions), ...setup.module })],
-    controllers: setup.controllers ?? [],
+    controllers: (setup.controllers ?? []) as never[],
     providers: (setup.providers ?? []) as never[],
   })(AppModule);
   const app = await NestFactory.create(AppModule, adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), { logger: false, abortOnError: false });
