@@ -22,9 +22,11 @@ export {
   Signal,
   Req,
   Res,
+  UseGuards,
 } from './router/decorators.js';
-export type { SseRouteOptions, RouteDecorator, ControllerDecorator, ParamDecorator } from './router/decorators.js';
-export type { HttpMethod } from './router/metadata.js';
+export type { SseRouteOptions, RouteDecorator, ControllerDecorator, ParamDecorator, GuardsDecorator } from './router/decorators.js';
+export type { HttpMethod, Guard } from './router/metadata.js';
+export type { CorsOptions, CorsOrigin } from './core/cors.js';
 export type { RequestContext } from './core/context.js';
 export type { ControllerInput } from './core/bind.js';
 export type { TrustProxy } from './core/client-address.js';
@@ -33,7 +35,7 @@ export type { FileResponse, FileOptions } from './router/file.js';
 export type { StreamOptions } from './connection/options.js';
 export { createApp } from './platforms/node/index.js';
 export { STREAM_ERROR_EVENT } from './connection/connection.js';
-export type { App, AppOptions, AppStats } from './platforms/node/index.js';
+export type { App, AppOptions, AppStats, Http2App, Http2Handler, Http2Options } from './platforms/node/index.js';
 export { Hub, GAP_EVENT_TYPE, ANCHOR_EVENT_TYPE, isAnchor, MemoryBackend, createMemoryBackend } from './hub/index.js';
 export type {
   GapSignalData,
