@@ -72,7 +72,15 @@ export function eventide(options: FastifyOptions): EventidePlugin {
       const body = { value: request.body };
       await core.dispatch(target === rawUrl ? new NodeExchange(request.raw, reply.raw, body) : new PrefixedExchange(request.raw, reply.raw, target, body));
     };
-    for (const route of core.routes) {
+    const routes = [...core.routes];
+    if (options.cors !== undefined) {
+      // eventide's cors option answers preflights of its paths: they need an OPTIONS route.
+      const withOptions = new Set(routes.filter((r) => r.method === 'OPTIONS').map((r) => r.pattern));
+      for (const pattern of new Set(routes.map((r) => r.pattern))) {
+        if (!withOptions.has(pattern)) routes.push({ method: 'OPTIONS', pattern });
+      }
+    }
+    for (const route of routes) {
       fastify.route({
         method: route.method as HTTPMethods,
         url: route.pattern,
