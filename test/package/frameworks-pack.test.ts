@@ -138,3 +138,13 @@ for (const adapter of ['express', 'fastify']) {
     }
   });
 }
+
+test("the README's platform examples are these files, verbatim", () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  for (const [name, platform] of Object.entries(platforms)) {
+    for (const file of platform.files) {
+      const text = readFileSync(join(repoRoot, 'examples', name, file), 'utf8').trimEnd();
+      assert.ok(readme.includes(text), `README.md does not hold examples/${name}/${file} as it is`);
+    }
+  }
+});

@@ -123,7 +123,24 @@ class NewsController {
   notAStream() {
     return 42;
   }
+
+  async rejects() {
+    await new Promise((resolve) => setImmediate(resolve));
+    throw new ForbiddenException('not after all');
+  }
+
+  fastPath(room: string) {
+    const subscription = this.hub.subscribe(room);
+    // Were it unwrapped into an Observable of events (Nest's own plumbing), it would be subscribed.
+    const subscribe = subscription.subscribe;
+    subscription.subscribe = function (this: typeof subscription, ...args: Parameters<typeof subscribe>) {
+      subscribedAsObservable++;
+      return subscribe.apply(this, args);
+    } as typeof subscribe;
+    return subscription;
+  }
 }
+let subscribedAsObservable = 0;
 decorate(NewsController, undefined, [Controller('news'), Inject(Hub) as never]);
 // Param decorators first, as TypeScript applies them.
 Param('room')(NewsController.prototype, 'room', 0);
@@ -142,6 +159,9 @@ decorate(NewsController.prototype, 'refused', [EventideSse('refused')]);
 decorate(NewsController.prototype, 'failsAtOnce', [EventideSse('fails-at-once')]);
 decorate(NewsController.prototype, 'traced', [EventideSse('traced'), UseInterceptors(TraceInterceptor)]);
 decorate(NewsController.prototype, 'notAStream', [EventideSse('not-a-stream')]);
+decorate(NewsController.prototype, 'rejects', [EventideSse('rejects')]);
+Param('room')(NewsController.prototype, 'fastPath', 0);
+decorate(NewsController.prototype, 'fastPath', [EventideSse('fast/:room')]);
 // The constructor's parameter: injected by token (no emitDecoratorMetadata under tsx).
 Inject(Hub)(NewsController, undefined, 0);
 
@@ -209,6 +229,23 @@ for (const adapter of ['express', 'fastify'] as const) {
     }
   });
 
+  test(`${name}: a hub subscription reaches the connection whole: the hub's frame fast path`, async () => {
+    const running = await start(adapter);
+    try {
+      const hub = running.app.get(Hub);
+      const stream = await openStream(`${running.url}/news/fast/plaza`);
+      await eventually(() => running.stats.openStreams === 1, 5000, 'the stream open');
+      await hub.publish('plaza', { data: 'fast' });
+      await stream.waitForEvents(1);
+      assert.equal(stream.events[0].data, 'fast');
+      assert.match(stream.text(), /id: .+\ndata: fast\n\n$/);
+      assert.equal(subscribedAsObservable, 0);
+      await stream.close();
+    } finally {
+      await running.close();
+    }
+  });
+
   test(`${name}: guards refuse with their status before any stream byte (sync and async)`, async () => {
     const running = await start(adapter);
     try {
@@ -257,6 +294,9 @@ for (const adapter of ['express', 'fastify'] as const) {
       const body = await failed.text();
       assert.doesNotMatch(body, /secret detail/);
       assert.equal(failed.headers.get('content-type'), 'application/json; charset=utf-8');
+      const rejected = await running.request('/news/rejects');
+      assert.equal(rejected.status, 403);
+      assert.equal((await rejected.json()).message, 'not after all');
       const notStream = await running.request('/news/not-a-stream');
       assert.equal(notStream.status, 500);
       await notStream.text();
