@@ -146,7 +146,7 @@ async function main() {
       for (const w of workloadNames) {
         for (const spec of servers) {
           // A workload for some servers only (Redis), and servers made for some workloads only.
-          if (WORKLOADS[w].only ? !WORKLOADS[w].only.includes(spec.name) : spec.workloads) continue;
+          if (WORKLOADS[w].only ? !WORKLOADS[w].only.includes(spec.name) : spec.workloads && !spec.workloads.includes(w)) continue;
           const t = Date.now();
           let r;
           try {

@@ -19,6 +19,10 @@ export const EVENTIDE = [
   { name: 'eventide-redis', label: 'eventide hub on Redis (3 processes)', source: here('./servers/eventide-redis.ts'), pkgs: ['eventide', 'ioredis'], needs: { 'index.js': ['createApp'], 'hub/index.js': ['Hub'], 'redis/index.js': ['redisBackend'] }, workloads: ['redis'] },
   { name: 'eventide-batch', label: 'eventide connection, one joined frame per burst (experiment)', source: here('./servers/eventide-batch.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'], 'protocol/frames.js': ['frameOf', 'setFrame'] }, experimental: true },
   { name: 'eventide-obs', label: 'eventide Observable route', source: here('./servers/eventide-observable.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'] } },
+  // The hub route on each framework platform: burst and idle memory beside the embedded server.
+  { name: 'eventide-express', label: 'eventide hub route on Express 5', source: here('./servers/eventide-express.ts'), pkgs: ['eventide', 'express'], needs: { 'index.js': ['Hub'], 'platforms/express/index.js': ['eventide'] }, workloads: ['burst', 'idle'] },
+  { name: 'eventide-fastify', label: 'eventide hub route on Fastify 5', source: here('./servers/eventide-fastify.ts'), pkgs: ['eventide', 'fastify'], needs: { 'index.js': ['Hub'], 'platforms/fastify/index.js': ['eventide'] }, workloads: ['burst', 'idle'] },
+  { name: 'eventide-nestjs', label: 'eventide @EventideSse hub route on NestJS (express)', source: here('./servers/eventide-nestjs.ts'), pkgs: ['eventide', '@nestjs/core', '@nestjs/platform-express'], needs: { 'index.js': ['Hub'], 'platforms/nestjs/index.js': ['EventideSse'] }, workloads: ['burst', 'idle'] },
 ];
 
 /** Whether the built package (dist/) has the modules and exports an eventide server needs. */
