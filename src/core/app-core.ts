@@ -148,6 +148,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     if (live.size === 0) onIdle?.();
   };
 
+  // A route's stream options (an @EventideSse's) are merged with the app's once, not per request.
+  const mergedOptions = new WeakMap<StreamOptions, Required<StreamOptions>>();
   const track = (exchange: Exchange) => {
     live.add(exchange);
     exchange.onFinished(() => finished(exchange));
@@ -165,7 +167,11 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       return match !== undefined || (cors !== undefined && upper === 'OPTIONS' && allowed.length > 0);
     },
     openStream(exchange, value, streamOptions) {
-      const resolved = streamOptions ? resolveStreamOptions(where, appStream, streamOptions) : appStream;
+      let resolved = appStream;
+      if (streamOptions) {
+        resolved = mergedOptions.get(streamOptions) ?? resolveStreamOptions(where, appStream, streamOptions);
+        mergedOptions.set(streamOptions, resolved);
+      }
       const slot = registry.reserve(host.addressOf(exchange));
       if (slot instanceof EventideError) throw slot;
       let source;
