@@ -70,8 +70,10 @@ before(async () => {
   tarball = join(root, (JSON.parse(stdout) as { filename: string }[])[0].filename);
   for (const [name, platform] of Object.entries(platforms)) {
     projects[name] = project(name, platform);
-    projects[name].catch(() => undefined); // awaited by the test
+    projects[name].catch(() => undefined); // its failure is the failure of the tests that need it
   }
+  // Installed here, not in the tests: on a loaded machine three installs outlast a test's timeout.
+  await Promise.allSettled(Object.values(projects));
 });
 
 after(() => {
