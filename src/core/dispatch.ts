@@ -80,7 +80,7 @@ function allowHeader(allowed: readonly string[]): string {
 }
 
 export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<void> {
-  const abort = new LazyAbort();
+  const abort = new LazyAbort((err) => host.report(err, exchange));
   exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
   let slot: StreamSlot | undefined;
   try {

@@ -2,6 +2,11 @@
 // node:http2, Express, Fastify, NestJS, ...). A platform test file provides a PlatformTarget and
 // calls runBehaviourSuite(target). Everything goes through `target.start()` and `running.request()`,
 // so the same assertions hold whatever HTTP stack carries the stream.
+//
+// A target passes every option it is given to eventide's route core: besides those TargetAppOptions
+// names, the suite uses `guards` (app guards) and `cors` (the core's CORS policy; its preflights are
+// OPTIONS requests with Origin and Access-Control-Request-Method to a known path). Each test starts
+// its own app and closes it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { concat, NEVER, Observable, of, Subject, throwError, timer, map } from 'rxjs';

@@ -35,10 +35,18 @@ export class Http2Exchange implements Exchange {
     return (this.#headers ??= plainHeaders(this.req.headers));
   }
   get remoteAddress(): string | undefined {
-    return this.req.stream?.session?.socket?.remoteAddress;
+    try {
+      return this.req.stream?.session?.socket?.remoteAddress;
+    } catch {
+      return undefined; // the session's socket is gone (its proxy throws once unbound)
+    }
   }
   get encrypted(): boolean {
-    return this.req.stream?.session?.encrypted === true;
+    try {
+      return this.req.stream?.session?.encrypted === true;
+    } catch {
+      return false;
+    }
   }
   get nativeRequest(): unknown {
     return this.req;
