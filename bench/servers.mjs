@@ -22,6 +22,10 @@ export const EVENTIDE = [
   { name: 'eventide-mercure', label: 'eventide hub, Mercure protocol', source: here('./servers/eventide-mercure.ts'), pkgs: ['eventide', 'jose'], needs: { 'index.js': ['createApp', 'Hub'], 'mercure/index.js': ['createMercureHub'] }, workloads: ['burst', 'steady'] },
   { name: 'eventide-mercure-redis', label: 'eventide hub, Mercure protocol on Redis (3 processes)', source: here('./servers/eventide-mercure.ts'), pkgs: ['eventide', 'ioredis', 'jose'], needs: { 'index.js': ['createApp', 'Hub'], 'mercure/index.js': ['createMercureHub'], 'redis/index.js': ['redisBackend'] }, workloads: ['redis'] },
   { name: 'eventide-obs', label: 'eventide Observable route', source: here('./servers/eventide-observable.ts'), pkgs: ['eventide'], needs: { 'index.js': ['createApp'] } },
+  // The hub route on each framework platform: burst and idle memory beside the embedded server.
+  { name: 'eventide-express', label: 'eventide hub route on Express 5', source: here('./servers/eventide-express.ts'), pkgs: ['eventide', 'express'], needs: { 'index.js': ['Hub'], 'platforms/express/index.js': ['eventide'] }, workloads: ['burst', 'idle'] },
+  { name: 'eventide-fastify', label: 'eventide hub route on Fastify 5', source: here('./servers/eventide-fastify.ts'), pkgs: ['eventide', 'fastify'], needs: { 'index.js': ['Hub'], 'platforms/fastify/index.js': ['eventide'] }, workloads: ['burst', 'idle'] },
+  { name: 'eventide-nestjs', label: 'eventide @EventideSse hub route on NestJS (express)', source: here('./servers/eventide-nestjs.ts'), pkgs: ['eventide', '@nestjs/core', '@nestjs/platform-express'], needs: { 'index.js': ['Hub'], 'platforms/nestjs/index.js': ['EventideSse'] }, workloads: ['burst', 'idle'] },
 ];
 
 /** Whether the built package (dist/) has the modules and exports an eventide server needs. */

@@ -12,6 +12,10 @@ import { checkGuards, type Guard } from './guards.js';
 import { checkTrustProxy, clientAddress, peerTrusted, requestOrigin, type TrustProxy } from './client-address.js';
 import { dispatch, type DispatchHost } from './dispatch.js';
 import type { Exchange } from './exchange.js';
+import { LazyAbort } from './lazy-abort.js';
+import { pathOf } from './path.js';
+import { applyStreamHeaders } from './stream-head.js';
+import { toSource } from '../sources/index.js';
 import { StreamRegistry, type AppStats } from './streams.js';
 import { errorCode, OperationsEvents, type OperationsListener, type RejectReason } from '../operations/events.js';
 import { jitterFor, resolveDrain, staggerEnds, type DrainOptions } from '../operations/drain.js';
@@ -101,6 +105,16 @@ export interface AppCore {
   observe(listener: OperationsListener): () => void;
   /** The streams open now. */
   openStreams(): IterableIterator<OpenStream>;
+  /** The routes of the controllers (`HEAD` is implied by `GET`), for platforms that register routes. */
+  readonly routes: readonly { method: string; pattern: string }[];
+  /** True when a route answers `method` on the path of `target` (the platform calls its fallback otherwise). */
+  handles(method: string, target: string): boolean;
+  /**
+   * Opens a stream on `exchange` for a value a handler outside the route table returned (a NestJS
+   * controller): admission, stream headers, connection. Throws, before anything is written, the
+   * 503 of a limit or the error of a value that is no stream source.
+   */
+  openStream(exchange: Exchange, value: unknown, options?: StreamOptions): void;
 }
 
 export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
@@ -118,7 +132,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   const onEvent = functionOption<OperationsListener>(where, 'onEvent', options.onEvent);
   const readiness = checkReadiness(where, options.readiness);
   // Stream options are checked and merged here and per route, once, not per connection.
-  const table = buildRoutes(options.controllers, resolveStreamOptions(where, options), checkGuards(where, options.guards));
+  const appStream = resolveStreamOptions(where, options);
+  const table = buildRoutes(options.controllers, appStream, checkGuards(where, options.guards));
   const cors = resolveCors(where, options.cors);
   const registry = new StreamRegistry(maxStreams, maxPerAddress);
   const heartbeats = new HeartbeatScheduler();
@@ -203,11 +218,54 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     if (live.size === 0) onIdle?.();
   };
 
+  // A route's stream options (an @EventideSse's) are merged with the app's once, not per request.
+  const mergedOptions = new WeakMap<StreamOptions, Required<StreamOptions>>();
+  const track = (exchange: Exchange) => {
+    live.add(exchange);
+    exchange.onFinished(() => finished(exchange));
+  };
+
   let closed: Promise<void> | undefined;
   let drained: Promise<void> | undefined;
   let drainRetryMs = 1000;
   let drainJitterMs = 0;
   return {
+    routes: table.list().map((route) => ({ method: route.method, pattern: route.pattern })),
+    handles(method, target) {
+      const pathname = pathOf(target);
+      if (pathname === undefined) return false;
+      const upper = method.toUpperCase();
+      const { match, allowed } = table.match(upper, pathname);
+      // With the cors option, preflights of eventide's paths are eventide's to answer.
+      return match !== undefined || (cors !== undefined && upper === 'OPTIONS' && allowed.length > 0);
+    },
+    openStream(exchange, value, streamOptions) {
+      let resolved = appStream;
+      if (streamOptions) {
+        resolved = mergedOptions.get(streamOptions) ?? resolveStreamOptions(where, appStream, streamOptions);
+        mergedOptions.set(streamOptions, resolved);
+      }
+      const slot = registry.reserve(host.addressOf(exchange));
+      if (slot instanceof EventideError) throw slot;
+      let source;
+      try {
+        source = toSource(value);
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
+      track(exchange);
+      if (cors) {
+        const origin = exchange.headers.origin;
+        for (const [name, header] of Object.entries(cors.responseHeaders(Array.isArray(origin) ? origin[0] : origin))) {
+          if (!exchange.hasHeader(name)) exchange.setHeader(name, header);
+        }
+      }
+      const abort = new LazyAbort();
+      exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
+      if (!exchange.headSent) applyStreamHeaders(exchange);
+      host.startStream(exchange, source, abort, resolved, slot);
+    },
     stats: registry.stats,
     get closing() {
       return closing;
@@ -247,8 +305,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       return drained;
     },
     dispatch(exchange) {
-      live.add(exchange);
-      exchange.onFinished(() => finished(exchange));
+      track(exchange);
       return dispatch(host, exchange);
     },
     close(cutRest) {

@@ -63,6 +63,11 @@ export class RouteTable<T> {
     this.#routes.sort((a, b) => (specificity(a.segments) < specificity(b.segments) ? -1 : 1));
   }
 
+  /** Every route, most specific first. */
+  list(): readonly CompiledRoute<T>[] {
+    return this.#routes;
+  }
+
   /**
    * Finds the route for a method and a path. `allowed` lists the methods the path answers when
    * none of them is `method` (for a 405).

@@ -15,6 +15,9 @@ const expected: Record<string, string[]> = {
   'eventide/redis': ['redisBackend'],
   'eventide/metrics': ['createMetrics', 'metricsController'],
   'eventide/mercure': ['compileSelector', 'createMercureHub'],
+  'eventide/express': ['eventide'],
+  'eventide/fastify': ['eventide'],
+  'eventide/nestjs': ['EVENTIDE_OPTIONS', 'EventideModule', 'EventideSse', 'EventideStreamInterceptor', 'EventideStreams'],
 };
 
 for (const [entry, names] of Object.entries(expected)) {

@@ -1,0 +1,90 @@
+// A Nest request whose stream eventide writes: Node's req/res under either Nest adapter, with the
+// moment the stream opens (or fails before opening) reported back to the Nest request pipeline.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Sink } from '../../connection/sink.js';
+import { NodeExchange } from '../node/exchange.js';
+import { NodeSink } from '../node/sink.js';
+
+/** The part of Fastify's reply the Nest fastify adapter hands over. */
+export interface FastifyLikeReply {
+  raw: ServerResponse;
+  statusCode: number;
+  getHeaders(): Record<string, unknown>;
+  hijack(): unknown;
+}
+
+export function isFastifyReply(res: unknown): res is FastifyLikeReply {
+  return typeof res === 'object' && res !== null && typeof (res as Partial<FastifyLikeReply>).hijack === 'function' && typeof (res as Partial<FastifyLikeReply>).raw === 'object';
+}
+
+/** What the stream tells the request pipeline. */
+export interface StreamSignals {
+  /** The head is about to go out: the stream is open. */
+  opened(): void;
+  /** The stream failed before it opened: nothing was written; Nest's exception filters answer. */
+  failed(err: unknown): void;
+  /** The response closed (the client left before the stream opened, or the stream ended). */
+  closed(): void;
+}
+
+const STREAM_HEADERS = ['content-type', 'cache-control', 'x-accel-buffering'];
+
+class NestSink extends NodeSink {
+  readonly #res: ServerResponse;
+  readonly #reply: FastifyLikeReply | undefined;
+  readonly #signals: StreamSignals;
+
+  constructor(res: ServerResponse, exchange: NodeExchange, reply: FastifyLikeReply | undefined, signals: StreamSignals) {
+    super(res, exchange);
+    this.#res = res;
+    this.#reply = reply;
+    this.#signals = signals;
+    res.once('close', () => signals.closed());
+  }
+
+  override open(): void {
+    const reply = this.#reply;
+    if (reply) {
+      // Headers Fastify hooks set (@fastify/cors, `app.enableCors()`, @Header()) live on the reply
+      // until Fastify sends it; eventide sends the stream itself, so they are carried over.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined && !this.#res.hasHeader(name)) this.#res.setHeader(name, value as string | number | string[]);
+      }
+      reply.hijack();
+    }
+    super.open();
+    this.#signals.opened();
+  }
+
+  override fail(err: unknown): void {
+    // The stream's own headers do not fit the error Nest answers with; the others (CORS) stay.
+    if (!this.#res.headersSent) for (const name of STREAM_HEADERS) this.#res.removeHeader(name);
+    this.#signals.failed(err);
+  }
+}
+
+export class NestExchange extends NodeExchange {
+  readonly #reply: FastifyLikeReply | undefined;
+  readonly #signals: StreamSignals;
+
+  constructor(req: IncomingMessage, res: ServerResponse, reply: FastifyLikeReply | undefined, signals: StreamSignals) {
+    super(req, res);
+    this.#reply = reply;
+    this.#signals = signals;
+  }
+
+  override openSink(): Sink {
+    this.req.socket?.setNoDelay(true);
+    return new NestSink(this.res, this, this.#reply, this.#signals);
+  }
+}
+
+/** A request seen by Nest middleware: adapters strip the matched path from `req.url`, `originalUrl` keeps it. */
+export class MiddlewareExchange extends NodeExchange {
+  override readonly target: string;
+
+  constructor(req: IncomingMessage, res: ServerResponse, target: string, parsedBody: { value: unknown } | undefined) {
+    super(req, res, parsedBody);
+    this.target = target;
+  }
+}
