@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
 import { EventideError } from '../../errors.js';
+import { fetchHandlerOf, type FetchHandler } from '../web/serve.js';
 import { NodeExchange } from './exchange.js';
 
 /** Options of {@link createApp}. Every limit has a default; stream options can be overridden per route. */
@@ -25,6 +26,11 @@ export interface App {
    * served; closing your server is up to you.
    */
   readonly handler: RequestListener;
+  /**
+   * The same app as a fetch handler (`Request` in, `Response` out), for Bun.serve, Deno.serve,
+   * Hono or a Node fetch adapter. Shares routes, limits, counters and `close()` with the server.
+   */
+  readonly fetch: FetchHandler;
   /** The node:http server `listen()` uses. */
   readonly server: Server;
   /** The bound address, once listening. */
@@ -60,6 +66,7 @@ export function createApp(options: AppOptions): App {
 
   const app: App = {
     handler,
+    fetch: fetchHandlerOf(core),
     server,
     stats: core.stats,
     get address() {
