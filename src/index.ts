@@ -22,9 +22,11 @@ export {
   Signal,
   Req,
   Res,
+  UseGuards,
 } from './router/decorators.js';
-export type { SseRouteOptions, RouteDecorator, ControllerDecorator, ParamDecorator } from './router/decorators.js';
-export type { HttpMethod } from './router/metadata.js';
+export type { SseRouteOptions, RouteDecorator, ControllerDecorator, ParamDecorator, GuardsDecorator } from './router/decorators.js';
+export type { HttpMethod, Guard } from './router/metadata.js';
+export type { CorsOptions, CorsOrigin } from './core/cors.js';
 export type { RequestContext } from './core/context.js';
 export type { ControllerInput } from './core/bind.js';
 export type { TrustProxy } from './core/client-address.js';

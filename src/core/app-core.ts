@@ -7,6 +7,8 @@ import { resolveStreamOptions, type StreamOptions } from '../connection/options.
 import { EventideError } from '../errors.js';
 import { countRule, functionOption, numberOption, timerRule } from '../options/validate.js';
 import { buildRoutes, type ControllerInput } from './bind.js';
+import { resolveCors, type CorsOptions } from './cors.js';
+import { checkGuards, type Guard } from './guards.js';
 import { checkTrustProxy, clientAddress, peerTrusted, requestOrigin, type TrustProxy } from './client-address.js';
 import { dispatch, type DispatchHost } from './dispatch.js';
 import type { Exchange } from './exchange.js';
@@ -32,6 +34,14 @@ export interface CoreOptions extends StreamOptions {
    * `maxStreamsPerAddress`. Default `false`: none (the peer is the client). See {@link TrustProxy}.
    */
   trustProxy?: TrustProxy;
+  /**
+   * Checks run before every route's handler, before the app's controllers' and routes' own
+   * (`@UseGuards`). A refusal is an HTTP error (403 for `false`, or the status of a thrown
+   * `httpError`); no stream opens and no stream slot is held. See {@link Guard}.
+   */
+  guards?: readonly Guard[];
+  /** Answers CORS preflights and sets Access-Control-* headers on every response. See {@link CorsOptions}. */
+  cors?: CorsOptions | true;
   /**
    * Hears of server-side errors (handler failures, invalid events, broken streams). Default:
    * `console.error`. Clients never see the messages of such errors. If it throws, the throw is
@@ -71,7 +81,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     console.error('[eventide]', err),
   );
   // Stream options are checked and merged here and per route, once, not per connection.
-  const table = buildRoutes(options.controllers, resolveStreamOptions(where, options));
+  const table = buildRoutes(options.controllers, resolveStreamOptions(where, options), checkGuards(where, options.guards));
+  const cors = resolveCors(where, options.cors);
   const registry = new StreamRegistry(maxStreams, maxPerAddress);
   const heartbeats = new HeartbeatScheduler();
   /** Every exchange whose response is not finished yet: in-flight requests and open streams. */
@@ -96,6 +107,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   const host: DispatchHost = {
     table,
     bodyLimit,
+    cors,
     addressOf: (exchange) => clientAddress(exchange.remoteAddress, exchange.headers, trust),
     originOf: (exchange) => requestOrigin(exchange.headers, exchange.encrypted, peerTrusted(exchange.remoteAddress, trust)),
     reserve: (address) => registry.reserve(address),

@@ -2,7 +2,7 @@
 // parameter specs and its stream options merged once.
 import { resolveStreamOptions, type StreamOptions } from '../connection/options.js';
 import { EventideError } from '../errors.js';
-import { readControllerMeta, type ParamSpec, type RouteMeta } from '../router/metadata.js';
+import { readControllerMeta, type Guard, type ParamSpec, type RouteMeta } from '../router/metadata.js';
 import { joinPath, RouteTable } from '../router/routes.js';
 
 export interface BoundRoute {
@@ -13,6 +13,8 @@ export interface BoundRoute {
   params: ParamSpec[] | undefined;
   /** The stream options of an @Sse route: the app's, overridden by the route's, merged once. */
   stream: Required<StreamOptions>;
+  /** The app's guards, then the controller's, then the route's. */
+  guards: Guard[];
 }
 
 /** A controller class (with a no-argument constructor) or an instance of one. */
@@ -37,7 +39,11 @@ function instantiate(input: ControllerInput): object {
 }
 
 /** Builds the route table; throws `EVENTIDE_INVALID_CONTROLLER` / `EVENTIDE_INVALID_ROUTE` for mistakes. */
-export function buildRoutes(controllers: readonly ControllerInput[], appStream: Required<StreamOptions>): RouteTable<BoundRoute> {
+export function buildRoutes(
+  controllers: readonly ControllerInput[],
+  appStream: Required<StreamOptions>,
+  appGuards: readonly Guard[] = [],
+): RouteTable<BoundRoute> {
   const table = new RouteTable<BoundRoute>();
   for (const input of controllers) {
     const instance = instantiate(input);
@@ -62,6 +68,7 @@ export function buildRoutes(controllers: readonly ControllerInput[], appStream: 
         instance,
         params: meta.params.get(route.key),
         stream: route.sse ? resolveStreamOptions(`@Sse('${route.path}') of ${ctor.name}`, appStream, route.stream) : appStream,
+        guards: [...appGuards, ...meta.guards, ...(meta.routeGuards.get(route.key) ?? [])],
       });
     }
   }

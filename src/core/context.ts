@@ -29,7 +29,7 @@ export interface RequestContext {
   readonly headers: IncomingHttpHeaders;
   /**
    * The parsed body: JSON for `application/json`, text for `text/*`, bytes (Buffer) otherwise,
-   * `undefined` when there is none.
+   * `undefined` when there is none. Guards run before the body is read: in a guard it is `undefined`.
    */
   readonly body: unknown;
   /**
@@ -74,8 +74,8 @@ function invalidState(message: string): EventideError {
 export class ExchangeContext implements RequestContext {
   readonly method: string;
   readonly params: Readonly<Record<string, string>>;
-  readonly body: unknown;
   readonly ip: string;
+  #body: unknown;
   readonly #exchange: Exchange;
   readonly #abort: LazyAbort;
   readonly #origin: () => string;
@@ -86,10 +86,19 @@ export class ExchangeContext implements RequestContext {
     this.#exchange = exchange;
     this.method = exchange.method;
     this.params = params;
-    this.body = body;
+    this.#body = body;
     this.ip = ip;
     this.#abort = abort;
     this.#origin = origin;
+  }
+
+  get body(): unknown {
+    return this.#body;
+  }
+
+  /** The body, once read (guards run before it is). Internal. */
+  provideBody(body: unknown): void {
+    this.#body = body;
   }
 
   get url(): URL {

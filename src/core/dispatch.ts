@@ -9,7 +9,9 @@ import { argumentsFor } from './arguments.js';
 import type { BoundRoute } from './bind.js';
 import { readBody } from './body.js';
 import { ExchangeContext } from './context.js';
-import { respondError } from './error-reply.js';
+import type { CorsPolicy } from './cors.js';
+import { respondError, setLastingHeaders } from './error-reply.js';
+import { runGuards } from './guards.js';
 import type { Exchange } from './exchange.js';
 import { LazyAbort } from './lazy-abort.js';
 import { pathOf } from './path.js';
@@ -21,6 +23,8 @@ import type { StreamSlot } from './streams.js';
 export interface DispatchHost {
   readonly table: RouteTable<BoundRoute>;
   readonly bodyLimit: number;
+  /** The app's CORS policy, if any. */
+  readonly cors?: CorsPolicy;
   /** The client's address (trustProxy applied). */
   addressOf(exchange: Exchange): string;
   /** The origin relative targets resolve against (trustProxy applied). */
@@ -41,6 +45,34 @@ function stopQuietly(source: StreamSource, host: DispatchHost, exchange: Exchang
   }
 }
 
+function firstHeader(exchange: Exchange, name: string): string | undefined {
+  const value = exchange.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * CORS: answers a preflight for a known path (true when it did), and otherwise sets the
+ * Access-Control-* headers every answer to this request carries, error answers included.
+ */
+function applyCors(cors: CorsPolicy, exchange: Exchange, table: DispatchHost['table'], pathname: string): boolean {
+  const origin = firstHeader(exchange, 'origin');
+  const requestedMethod = firstHeader(exchange, 'access-control-request-method');
+  if (exchange.method === 'OPTIONS' && origin !== undefined && requestedMethod !== undefined) {
+    // Every route's method is listed in `allowed` for a method no route has.
+    const { allowed } = table.match('(preflight)', pathname);
+    if (allowed.length > 0) {
+      const headers = cors.preflightHeaders(origin, firstHeader(exchange, 'access-control-request-headers'), allowed);
+      exchange.statusCode = 204;
+      for (const [name, value] of Object.entries(headers)) exchange.setHeader(name, value);
+      exchange.setHeader('Content-Length', 0);
+      exchange.send(undefined);
+      return true;
+    }
+  }
+  setLastingHeaders(exchange, cors.responseHeaders(origin));
+  return false;
+}
+
 function allowHeader(allowed: readonly string[]): string {
   const methods = [...allowed];
   if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
@@ -55,6 +87,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
     const pathname = pathOf(exchange.target);
     if (pathname === undefined) throw httpError(400, 'the request URL is malformed');
     const method = exchange.method;
+    if (host.cors && applyCors(host.cors, exchange, host.table, pathname)) return;
     const { match, allowed } = host.table.match(method, pathname);
     if (!match) {
       if (allowed.length > 0) {
@@ -67,6 +100,12 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
     const route = match.target;
     const headOnly = method === 'HEAD';
     const address = host.addressOf(exchange);
+    const ctx = new ExchangeContext(exchange, match.params, undefined, abort, address, () => host.originOf(exchange));
+    if (route.guards.length > 0) {
+      // Before any slot is taken or body read: a refused request holds nothing and reads nothing.
+      await runGuards(route.guards, ctx);
+      if (exchange.headSent || exchange.finished) return; // a guard answered through ctx.res
+    }
     if (route.meta.sse && !headOnly) {
       // The slot is taken before anything is awaited, so concurrent requests cannot overshoot a limit.
       const reserved = host.reserve(address);
@@ -76,8 +115,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
       }
       slot = reserved;
     }
-    const body = await readBody(exchange, host.bodyLimit);
-    const ctx = new ExchangeContext(exchange, match.params, body, abort, address, () => host.originOf(exchange));
+    ctx.provideBody(await readBody(exchange, host.bodyLimit));
     const result = await route.handler.apply(route.instance, argumentsFor(route.params, ctx));
 
     if (!route.meta.sse) {

@@ -4,6 +4,15 @@ import type { Exchange } from './exchange.js';
 
 const utf8 = new TextEncoder();
 
+/** Headers that belong to every answer of an exchange, error answers included (CORS). */
+const lasting = new WeakMap<Exchange, Record<string, string>>();
+
+/** Sets `headers` on the exchange now, and again on any error answer that replaces its headers. */
+export function setLastingHeaders(exchange: Exchange, headers: Record<string, string>): void {
+  lasting.set(exchange, headers);
+  for (const [name, value] of Object.entries(headers)) exchange.setHeader(name, value);
+}
+
 /**
  * Answers a request with an ordinary HTTP error: status plus a small JSON body
  * `{ statusCode, error, code, message }`. Internal error messages never reach the client. When the
@@ -23,6 +32,7 @@ export function respondError(exchange: Exchange, err: unknown, extraHeaders?: Re
   exchange.statusCode = status;
   exchange.setHeader('Content-Type', 'application/json; charset=utf-8');
   exchange.setHeader('Content-Length', body.length);
+  for (const [name, value] of Object.entries(lasting.get(exchange) ?? {})) exchange.setHeader(name, value);
   for (const [name, value] of Object.entries(extraHeaders ?? {})) exchange.setHeader(name, value);
   exchange.send(body);
 }

@@ -3,11 +3,15 @@
 import type { StreamOptions } from '../connection/options.js';
 import { EventideError } from '../errors.js';
 import {
+  addLegacyClassGuards,
+  addLegacyMethodGuards,
+  addStandardGuards,
   addLegacyParam,
   addLegacyRoute,
   addStandardRoute,
   markLegacyController,
   PREFIX_KEY,
+  type Guard,
   type HttpMethod,
   type ParamKind,
   type RouteMeta,
@@ -157,3 +161,53 @@ export const Signal = (): ParamDecorator => paramDecorator('signal');
 export const Req = (): ParamDecorator => paramDecorator('req');
 /** Injects node's ServerResponse (experimentalDecorators). */
 export const Res = (): ParamDecorator => paramDecorator('res');
+
+/** A decorator for a controller class or a route method, in either decorator mode. */
+export interface GuardsDecorator {
+  (value: Function, context: ClassDecoratorContext | ClassMethodDecoratorContext): void;
+  (target: Function): void;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void;
+}
+
+/**
+ * Runs guards before the routes of a controller (on the class) or before one route (on a method),
+ * after the app's `guards`. Guards run in order; the first refusal answers. A guard returns
+ * `false` to refuse with 403, or throws `httpError(401 | 403 | 429 | ..., message)`.
+ *
+ * @example
+ * ```ts
+ * const signedIn: Guard = (ctx) => { if (!ctx.headers.authorization) throw httpError(401, 'sign in first'); };
+ *
+ * @Controller('rooms')
+ * @UseGuards(signedIn)
+ * class Rooms { @Sse(':room') room(ctx: RequestContext) { ... } }
+ * ```
+ */
+export function UseGuards(...guards: Guard[]): GuardsDecorator {
+  for (const guard of guards) {
+    if (typeof guard !== 'function') {
+      throw new EventideError('EVENTIDE_INVALID_ROUTE', `@UseGuards takes guard functions (ctx) => boolean | void, got ${guard === null ? 'null' : typeof guard}`);
+    }
+  }
+  return ((target: unknown, keyOrContext?: unknown) => {
+    if (isStandardContext(keyOrContext)) {
+      const context = keyOrContext as ClassDecoratorContext | ClassMethodDecoratorContext;
+      if ((context.kind !== 'class' && context.kind !== 'method') || (context.kind === 'method' && context.static)) {
+        throw new EventideError('EVENTIDE_INVALID_ROUTE', '@UseGuards decorates controller classes and route methods');
+      }
+      if (!context.metadata) {
+        throw new EventideError('EVENTIDE_INVALID_ROUTE', '@UseGuards found no decorator metadata: import eventide before defining controllers');
+      }
+      addStandardGuards(context.metadata as Record<PropertyKey, unknown>, context.kind === 'class' ? undefined : context.name, guards);
+      return;
+    }
+    if (keyOrContext === undefined && typeof target === 'function') {
+      addLegacyClassGuards(target, guards);
+      return;
+    }
+    if (typeof target === 'function') {
+      throw new EventideError('EVENTIDE_INVALID_ROUTE', '@UseGuards decorates instance methods only, not static ones');
+    }
+    addLegacyMethodGuards((target as object).constructor, keyOrContext as string | symbol, guards);
+  }) as GuardsDecorator;
+}

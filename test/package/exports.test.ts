@@ -7,7 +7,7 @@ const expected: Record<string, string[]> = {
   eventide: [
     'ANCHOR_EVENT_TYPE', 'Body', 'Controller', 'Ctx', 'Delete', 'EventideError', 'GAP_EVENT_TYPE', 'Get', 'Head',
     'Headers', 'Hub', 'LastEventId', 'MemoryBackend', 'Options', 'Param', 'Patch', 'Post', 'Put', 'Query', 'Req',
-    'Res', 'STREAM_ERROR_EVENT', 'Signal', 'Sse', 'createApp', 'createMemoryBackend', 'encodeComment', 'encodeEvent',
+    'Res', 'STREAM_ERROR_EVENT', 'Signal', 'Sse', 'UseGuards', 'createApp', 'createMemoryBackend', 'encodeComment', 'encodeEvent',
     'file', 'httpError', 'isAnchor', 'isEventideError',
   ],
   'eventide/client': ['EventSource', 'events', 'fromEventSource'],
