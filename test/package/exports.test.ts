@@ -13,6 +13,7 @@ const expected: Record<string, string[]> = {
   'eventide/client': ['EventSource', 'events', 'fromEventSource'],
   'eventide/protocol': ['createParser', 'encodeComment', 'encodeEvent'],
   'eventide/redis': ['redisBackend'],
+  'eventide/web': ['createFetchHandler'],
 };
 
 for (const [entry, names] of Object.entries(expected)) {

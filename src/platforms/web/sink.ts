@@ -6,6 +6,8 @@ import type { WebExchange } from './exchange.js';
 
 /** Bytes the body queues before `write` asks the connection to wait (a socket's usual high-water mark). */
 export const BODY_HIGH_WATER_MARK = 16 * 1024;
+/** An SSE comment line: what a quiet stream starts with on hosts that hold the head until a body byte. */
+const OPENING_COMMENT = new Uint8Array([0x3a, 0x0a]);
 
 export class WebSink implements Sink {
   readonly #exchange: WebExchange;
@@ -16,6 +18,7 @@ export class WebSink implements Sink {
   #wantDrain = false;
   #opened = false;
   #closed = false;
+  #wrote = false;
 
   constructor(exchange: WebExchange) {
     this.#exchange = exchange;
@@ -41,11 +44,20 @@ export class WebSink implements Sink {
     if (this.#opened) return;
     this.#opened = true;
     this.#exchange.respond(this.#stream);
-    this.#exchange.host.keepOpen();
+    const host = this.#exchange.host;
+    host.keepOpen();
+    if (host.headWaitsForBody) {
+      // The connection writes right after open() when events are queued; only a stream that
+      // opens with nothing to say gets the comment.
+      queueMicrotask(() => {
+        if (!this.#wrote && !this.#closed) this.#controller.enqueue(OPENING_COMMENT);
+      });
+    }
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.#closed) return false;
+    this.#wrote = true;
     this.#controller.enqueue(chunk);
     if (this.needsDrain) {
       this.#wantDrain = true;
@@ -76,11 +88,16 @@ export class WebSink implements Sink {
 
   end(): void {
     if (this.#closed) return;
-    try {
-      this.#controller.close();
-    } finally {
-      this.#closedNow();
-    }
+    this.#closedNow();
+    // Closed on the next turn, not now: a host handed a body that is already complete may send it
+    // with a Content-Length (Bun does), and a stream must stay a stream.
+    setImmediate(() => {
+      try {
+        this.#controller.close();
+      } catch {
+        // the host cancelled the body meanwhile
+      }
+    });
   }
 
   destroy(): void {
@@ -91,7 +108,7 @@ export class WebSink implements Sink {
       this.#exchange.respond(this.#stream);
     }
     try {
-      this.#controller.error(new Error('eventide closed the stream'));
+      this.#controller.error(new Error('eventide cut this stream (a client that did not read, or the app closing): no action needed'));
     } finally {
       this.#closedNow();
     }
