@@ -1,6 +1,6 @@
-// The behaviour suite (test/platforms/suite.ts: the same test bodies as on node:http) run inside
-// Bun (`bun test`) and Deno (`deno test`) against createFetchHandler served by Bun.serve and
-// Deno.serve; each suite case is reported here as its own test.
+// Runs the behaviour suite (test/platforms/suite.ts: the same test bodies as on node:http) inside
+// Bun (`bun test`) or Deno (`deno test`) against createFetchHandler served by Bun.serve or
+// Deno.serve, and reports each suite case as its own node:test test.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,30 +41,27 @@ function outcomes(junit: string): Map<string, 'pass' | 'fail'> {
   return map;
 }
 
-before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eventide-runtimes-'));
-  try {
-    // One after the other: each suite opens hundreds of connections and times its own cases.
-    for (const runtime of ['bun', 'deno'] as const) {
+export function reportSuiteUnder(runtime: Runtime): void {
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventide-runtimes-'));
+    try {
       const report = join(dir, `${runtime}.xml`);
       const args =
         runtime === 'bun'
-          ? ['test', '--timeout', '120000', '--reporter=junit', `--reporter-outfile=${report}`, `./${suiteFile}`]
+          ? ['test', '--timeout', '60000', '--reporter=junit', `--reporter-outfile=${report}`, `./${suiteFile}`]
           : ['test', '--allow-all', '--sloppy-imports', `--junit-path=${report}`, suiteFile];
-      const { code, output } = await runToEnd(runtimeBinary(runtime), args, {}, 240_000);
+      const { code, output } = await runToEnd(runtimeBinary(runtime), args, {}, 110_000);
       const junit = existsSync(report) ? readFileSync(report, 'utf8') : '';
       results[runtime] = { code, output, outcome: outcomes(junit) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, { timeout: 600_000 });
+  });
 
-test('the suite has cases to run', () => {
-  assert.ok(cases.length >= 10, `found ${cases.length} cases in test/platforms/suite.ts`);
-});
+  test(`${runtime}: the suite has cases to run`, () => {
+    assert.ok(cases.length >= 10, `found ${cases.length} cases in test/platforms/suite.ts`);
+  });
 
-for (const runtime of ['bun', 'deno'] as const) {
   for (const name of cases) {
     const reason = known[runtime][name];
     test(`${runtime}: ${name}`, { todo: reason }, () => {
