@@ -35,7 +35,7 @@ export type { FileResponse, FileOptions } from './router/file.js';
 export type { StreamOptions } from './connection/options.js';
 export { createApp } from './platforms/node/index.js';
 export { STREAM_ERROR_EVENT } from './connection/connection.js';
-export type { App, AppOptions, AppStats } from './platforms/node/index.js';
+export type { App, AppOptions, AppStats, Http2App, Http2Handler, Http2Options } from './platforms/node/index.js';
 export { Hub, GAP_EVENT_TYPE, ANCHOR_EVENT_TYPE, isAnchor, MemoryBackend, createMemoryBackend } from './hub/index.js';
 export type {
   GapSignalData,

@@ -4,7 +4,7 @@
 import { EventideError } from '../errors.js';
 import { createParser, type Parser } from '../protocol/parse.js';
 import type { ParsedEvent } from '../protocol/types.js';
-import { baseUrl, describe, isEventStream, originOf, toByteString } from './http.js';
+import { baseUrl, describe, futileFailure, isAbort, isEventStream, needsPreflight, originOf, toByteString } from './http.js';
 import { reconnectDelay, resolveOptions, type EventSourceOptions, type ResolvedOptions } from './options.js';
 import { tapOf } from './tap.js';
 import type { EventSourceEvents, EventSourceHandler, EventSourceListener } from './types.js';
@@ -244,13 +244,17 @@ export class EventSource extends EventTarget {
     const { method, body } = this.#options;
     const headers = new Headers(this.#options.headers);
     // [spec] Set request's header list to (`Accept`, `text/event-stream`); cache mode "no-store".
+    // `Accept` with this value is CORS-safelisted. No `Cache-Control` here: that header is not, and
+    // would make every cross-origin stream a preflighted request. The "no-store" cache mode below has
+    // fetch add `Cache-Control: no-cache` and `Pragma: no-cache` itself, after the CORS check, as
+    // browsers do for their own EventSource.
     headers.set('accept', 'text/event-stream');
-    headers.set('cache-control', 'no-cache');
     // [spec] If the EventSource object's last event ID string is not the empty string, set
     // (`Last-Event-ID`, last event ID string, encoded as UTF-8) in request's header list.
     const lastEventId = this.#parser.lastEventId;
     if (lastEventId !== '') headers.set('last-event-id', toByteString(lastEventId));
 
+    const credentials: RequestCredentials = this.#withCredentials ? 'include' : 'same-origin';
     let response: Response;
     try {
       response = await this.#options.fetch(this.#url, {
@@ -258,14 +262,34 @@ export class EventSource extends EventTarget {
         headers,
         body: method === 'GET' || method === 'HEAD' ? null : body,
         signal: controller.signal,
-        credentials: this.#withCredentials ? 'include' : 'same-origin',
+        credentials,
         cache: 'no-store',
         redirect: 'follow',
       });
     } catch (error) {
       if (!current()) return;
+      // [spec] If res is an aborted network error, then fail the connection. Our own aborts are
+      // handled above; this is the user agent's, e.g. `window.stop()` in a page.
+      if (isAbort(error)) {
+        this.#fail(new EventideError('EVENTIDE_CLIENT_NETWORK', `EventSource ${this.#url}: the request was aborted (${describe(error)})`, { cause: error }));
+        return;
+      }
       // [spec] If res is a network error, then reestablish the connection, unless the user agent
       // knows that to be futile, in which case the user agent may fail the connection.
+      const futile = await futileFailure({
+        url: this.#url,
+        fetch: this.#options.fetch,
+        signal: controller.signal,
+        credentials,
+        preflighted: needsPreflight(method, headers),
+      });
+      if (!current()) return;
+      if (futile !== undefined) {
+        // As Chromium does: a URL that is not http(s), or a cross-origin answer refused by CORS,
+        // fails the connection for good instead of being retried.
+        this.#fail(new EventideError('EVENTIDE_CLIENT_NETWORK', `EventSource ${this.#url}: ${futile}; not retried`, { cause: error }));
+        return;
+      }
       const reason = new EventideError('EVENTIDE_CLIENT_NETWORK', `EventSource could not reach ${this.#url}: ${describe(error)}`, {
         cause: error,
       });
@@ -304,6 +328,13 @@ export class EventSource extends EventTarget {
         if (done) break;
         this.#parser.feed(value);
         if (!current()) return;
+        // Backpressure for events(): while its consumer is busy, the body is not read, so the
+        // transport's flow control slows the server down instead of events piling up here.
+        const ready = tapOf(this)?.ready?.();
+        if (ready !== undefined) {
+          await ready;
+          if (!current()) return;
+        }
       }
     } catch {
       // [spec] Network loss while reading the body ends the stream; it is reestablished below.

@@ -42,3 +42,87 @@ export function describe(error: unknown): string {
   }
   return String(error);
 }
+
+/** The page's origin in a browser (or worker); `undefined` in Node, where nothing is cross-origin. */
+export function pageOrigin(): string | undefined {
+  const location = (globalThis as { location?: { origin?: string } }).location;
+  return typeof location?.origin === 'string' && location.origin !== 'null' ? location.origin : undefined;
+}
+
+/** What {@link futileFailure} needs to know about the request that failed. */
+export interface FailedRequest {
+  url: string;
+  fetch: typeof globalThis.fetch;
+  /** Aborts the probes when the source closes. */
+  signal: AbortSignal;
+  credentials: RequestCredentials;
+  /** Whether the request needed a CORS preflight (see {@link needsPreflight}). */
+  preflighted: boolean;
+}
+
+/**
+ * After `fetch` rejected: why retrying is futile, or `undefined` when the failure may be a passing
+ * network error (worth a reconnect).
+ *
+ * - A URL whose scheme is not `http:` or `https:` cannot become an event stream.
+ * - In a page, a cross-origin request refused by CORS rejects exactly like a network error: fetch
+ *   hides the difference from scripts. Two probes tell them apart. A simple CORS request (GET with
+ *   `Accept` only, the same credentials mode; cancelled as soon as its headers arrive) that
+ *   succeeds shows that the server allows this page: the failure was passing, unless the failed
+ *   request needed a preflight, which the server then refused. If that probe fails too, a `no-cors`
+ *   HEAD request tells whether the server answered at all (an opaque response: a CORS refusal) or
+ *   the network failed. Chromium's EventSource fails the connection on a CORS refusal; so does
+ *   this client, instead of retrying forever.
+ */
+export async function futileFailure(request: FailedRequest): Promise<string | undefined> {
+  const target = new URL(request.url);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return `the scheme ${target.protocol} cannot carry an event stream (use http: or https:)`;
+  }
+  const origin = pageOrigin();
+  if (origin === undefined || target.origin === origin) return undefined;
+  const probe = new AbortController();
+  const onAbort = () => probe.abort();
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  const common = { cache: 'no-store', redirect: 'follow', signal: probe.signal } as const;
+  try {
+    try {
+      await request.fetch(request.url, { ...common, method: 'GET', mode: 'cors', credentials: request.credentials, headers: { accept: 'text/event-stream' } });
+      if (!request.preflighted) return undefined;
+      return `the server refused the CORS preflight that this request needs (for Last-Event-ID, custom headers or the method); allow them with Access-Control-Allow-Headers / -Methods`;
+    } catch {
+      if (probe.signal.aborted) return undefined;
+    }
+    try {
+      await request.fetch(request.url, { ...common, method: 'HEAD', mode: 'no-cors', credentials: 'omit' });
+    } catch {
+      return undefined; // the network failed: reconnect
+    }
+    return `the server answered, but its CORS headers do not allow this page (${origin}) to read the stream`;
+  } finally {
+    request.signal.removeEventListener('abort', onAbort);
+    probe.abort(); // nothing of the probes' responses is read
+  }
+}
+
+const SAFELISTED_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+
+/**
+ * Whether the Fetch standard makes this request preflighted when it is cross-origin: a method
+ * other than GET, HEAD and POST, or a header that is not CORS-safelisted. `Last-Event-ID` never is,
+ * so every reconnect with an id is preflighted (browsers' own EventSource is exempt; scripts are not).
+ */
+export function needsPreflight(method: string, headers: Headers): boolean {
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return true;
+  for (const [name, value] of headers) {
+    if (name === 'accept' || name === 'accept-language' || name === 'content-language') continue;
+    if (name === 'content-type' && SAFELISTED_TYPES.has(value.split(';')[0]!.trim().toLowerCase())) continue;
+    return true;
+  }
+  return false;
+}
+
+/** True for the rejection of an aborted fetch (an `AbortError`). */
+export function isAbort(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}

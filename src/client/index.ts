@@ -4,5 +4,6 @@ export { EventSource } from './event-source.js';
 export type { EventSourceEvents, EventSourceHandler, EventSourceLike, EventSourceListener } from './types.js';
 export type { BackoffOptions, EventSourceOptions, ReconnectOptions } from './options.js';
 export { fromEventSource } from './observable.js';
-export { events } from './iterator.js';
-export type { DataParse, EventMap, EventOf, EventsOptions, TypedEvent } from './iterator.js';
+export { events, isGap } from './iterator.js';
+export type { DataParse, EventMap, EventOf, EventsOptions, GapEvent, TypedEvent } from './iterator.js';
+export type { GapData } from './signals.js';

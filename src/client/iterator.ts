@@ -3,6 +3,7 @@ import { EventideError } from '../errors.js';
 import { EventSource } from './event-source.js';
 import { tapEventSource } from './tap.js';
 import type { EventSourceOptions } from './options.js';
+import { ERROR_EVENT, GAP_EVENT, gapData, serverError, type GapData } from './signals.js';
 
 /** Event type -> data type, e.g. `{ headline: { title: string }; tick: number }`. */
 export type EventMap = Record<string, unknown>;
@@ -19,8 +20,24 @@ export interface TypedEvent<K extends string = string, T = unknown> {
   readonly origin: string;
 }
 
-/** The union of {@link TypedEvent}s described by an {@link EventMap}: checking `type` narrows `data`. */
-export type EventOf<M extends EventMap> = { [K in keyof M & string]: TypedEvent<K, M[K]> }[keyof M & string];
+/**
+ * A hub's gap signal as {@link events} yields it, whatever `parse` says: some events after
+ * `data.lastEventId` on `data.channels` could not be replayed, so reload the state they affect.
+ * The stream goes on with live events; `lastEventId` is the stream's position after the signal.
+ */
+export type GapEvent = TypedEvent<typeof GAP_EVENT, GapData>;
+
+/**
+ * The union of {@link TypedEvent}s described by an {@link EventMap}, plus the {@link GapEvent}:
+ * checking `type` narrows `data`. (With the default map, whose keys are any string, use
+ * {@link isGap} to narrow to the gap signal.)
+ */
+export type EventOf<M extends EventMap> = { [K in keyof M & string]: TypedEvent<K, M[K]> }[keyof M & string] | GapEvent;
+
+/** True when an event from {@link events} is the hub's gap signal; narrows it to {@link GapEvent}. */
+export function isGap(event: TypedEvent): event is GapEvent {
+  return event.type === GAP_EVENT;
+}
 
 /**
  * How {@link events} turns the data text into a value:
@@ -45,8 +62,10 @@ export interface EventsOptions extends EventSourceOptions {
    */
   maxEventSize?: number;
   /**
-   * Events buffered while the loop body is busy (default 10000). A stream that outruns its
-   * consumer past this ends the iteration with `EVENTIDE_SLOW_CLIENT`, so memory stays bounded.
+   * The most events one chunk of the response may hold (default 10000). While the loop body is
+   * busy with earlier events the response is not read at all (backpressure: the server is slowed
+   * down by the transport), so only the events of the chunk read last wait here. A chunk with more
+   * ends the iteration with `EVENTIDE_SLOW_CLIENT`, so memory stays bounded.
    */
   maxBuffered?: number;
 }
@@ -111,6 +130,8 @@ export function events<M extends EventMap = Record<string, unknown>>(
   let source: EventSource | undefined;
   let finished = false;
   let failure: { error: unknown } | undefined;
+  // Resolves the source's wait for the loop to take the buffered events (backpressure).
+  let resume: (() => void) | undefined;
   // Pending next() calls, oldest first: a caller may ask for several events without awaiting.
   const waiters: { resolve: (result: IteratorResult<EventOf<M>>) => void; reject: (error: unknown) => void }[] = [];
 
@@ -125,9 +146,16 @@ export function events<M extends EventMap = Record<string, unknown>>(
       } else if (finished) {
         waiters.shift()!.resolve({ value: undefined, done: true });
       } else {
-        return;
+        break;
       }
     }
+    if (buffered.length === 0 || finished) wake();
+  }
+
+  function wake(): void {
+    const go = resume;
+    resume = undefined;
+    go?.();
   }
 
   function finish(error?: unknown): void {
@@ -151,16 +179,27 @@ export function events<M extends EventMap = Record<string, unknown>>(
       finish(error);
       return;
     }
+    const streamUrl = source.url;
     tapEventSource(source, {
       event(event) {
         if (finished) return;
+        if (event.type === ERROR_EVENT) {
+          // The server ended the stream on purpose: reconnecting would only run the failure again.
+          finish(serverError(event.data, streamUrl));
+          return;
+        }
         if (buffered.length >= maxBuffered) {
-          finish(new EventideError('EVENTIDE_SLOW_CLIENT', `events() buffered ${maxBuffered} events the loop did not take; raise maxBuffered or consume faster`));
+          finish(
+            new EventideError(
+              'EVENTIDE_SLOW_CLIENT',
+              `events() received more than ${maxBuffered} events in one chunk of the response; raise maxBuffered`,
+            ),
+          );
           return;
         }
         let data: unknown;
         try {
-          data = toValue(event.data, event.type);
+          data = event.type === GAP_EVENT ? gapData(event.data) : toValue(event.data, event.type);
         } catch (error) {
           finish(error);
           return;
@@ -173,6 +212,12 @@ export function events<M extends EventMap = Record<string, unknown>>(
       },
       dropped(reason) {
         finish(reason);
+      },
+      ready() {
+        if (finished || buffered.length === 0) return undefined;
+        return new Promise<void>((resolve) => {
+          resume = resolve;
+        });
       },
     });
   }

@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 import { EventSource } from './event-source.js';
 import { tapEventSource } from './tap.js';
 import type { EventSourceOptions } from './options.js';
+import { ERROR_EVENT, serverError } from './signals.js';
 
 /**
  * A cold Observable of the stream's events: each subscription opens its own connection, and
@@ -12,7 +13,9 @@ import type { EventSourceOptions } from './options.js';
  * aborts), and errors with an `EventideError` when the connection fails for good
  * (`EVENTIDE_CLIENT_BAD_RESPONSE` for a wrong status or content type, `EVENTIDE_CLIENT_NETWORK`
  * when retries over network errors are exhausted or disabled, `EVENTIDE_CLIENT_EVENT_TOO_LARGE`
- * when an event passes `maxEventSize`, which a bare `EventSource` drops silently).
+ * when an event passes `maxEventSize`, which a bare `EventSource` drops silently). When an eventide
+ * server ends the stream with `eventide-error`, it errors with the server's code and message and
+ * does not reconnect.
  *
  * @param url - the stream's absolute URL (or relative to the page in a browser).
  * @param options - as for `new EventSource(url, options)`.
@@ -34,7 +37,8 @@ export function fromEventSource(url: string | URL, options: EventSourceOptions =
     }
     const source = new EventSource(url, options);
     tapEventSource(source, {
-      event: (event) => subscriber.next(event),
+      // The server's eventide-error ends the stream on purpose: error out, do not reconnect.
+      event: (event) => (event.type === ERROR_EVENT ? subscriber.error(serverError(event.data, source.url)) : subscriber.next(event)),
       failed: (reason) => (reason === undefined ? subscriber.complete() : subscriber.error(reason)),
       // Unlike a bare EventSource, which drops it, an oversize event errors: nothing is lost silently.
       dropped: (reason) => subscriber.error(reason),

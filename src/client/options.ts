@@ -65,7 +65,11 @@ export interface BackoffOptions {
 export interface EventSourceOptions {
   /** [spec] Send cookies and credentials cross-origin (default `false`). */
   withCredentials?: boolean;
-  /** Extra request headers (default none). `Accept`, `Cache-Control` and `Last-Event-ID` are set by the client. */
+  /**
+   * Extra request headers (default none). `Accept` and `Last-Event-ID` are set by the client. In a
+   * browser, a header that is not CORS-safelisted (`Authorization`, custom ones) makes a cross-origin
+   * request preflighted (see the README, "Cross-origin").
+   */
   headers?: Record<string, string> | Headers | [string, string][];
   /** The HTTP method (default `GET`). */
   method?: string;

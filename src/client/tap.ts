@@ -11,6 +11,11 @@ export interface EventSourceTap {
   failed(reason: EventideError | undefined): void;
   /** An event passed `maxEventSize` and was dropped (the source itself goes on). */
   dropped?(reason: EventideError): void;
+  /**
+   * After each chunk of the body was parsed: a promise makes the source wait for it before reading
+   * the next chunk (backpressure); `undefined` reads on at once.
+   */
+  ready?(): Promise<void> | undefined;
 }
 const taps = new WeakMap<EventSource, EventSourceTap>();
 

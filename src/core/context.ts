@@ -43,12 +43,12 @@ export interface RequestContext {
   readonly ip: string;
   /**
    * The platform's request object: Node's `IncomingMessage` on node:http, Express, Fastify and
-   * NestJS.
+   * NestJS; `Http2ServerRequest` (node:http2's compatibility API) over HTTP/2.
    */
   readonly req: IncomingMessage;
   /**
    * The platform's response object: Node's `ServerResponse` on node:http, Express, Fastify and
-   * NestJS. Prefer `status()` and `setHeader()`. A handler that writes the response through it
+   * NestJS; `Http2ServerResponse` over HTTP/2. Prefer `status()` and `setHeader()`. A handler that writes the response through it
    * owns it: an ordinary route's return value is then ignored; a stream route's stream is written
    * after the handler's head if the handler left the response open, and not started if it ended it.
    */
@@ -81,6 +81,8 @@ export class ExchangeContext implements RequestContext {
   readonly #origin: () => string;
   #url: URL | undefined;
   #query: Record<string, string> | undefined;
+  /** Headers set through the context, kept for a guard's refusal (WWW-Authenticate, Retry-After). */
+  #headersSet: Record<string, string | number | readonly string[]> | undefined;
 
   constructor(exchange: Exchange, params: Record<string, string>, body: unknown, abort: LazyAbort, ip: string, origin: () => string) {
     this.#exchange = exchange;
@@ -151,6 +153,12 @@ export class ExchangeContext implements RequestContext {
   setHeader(name: string, value: string | number | readonly string[]): this {
     if (this.#exchange.headSent) throw invalidState('setHeader() after the response started has no effect; set it before the stream opens');
     this.#exchange.setHeader(name, value);
+    (this.#headersSet ??= {})[name] = value;
     return this;
+  }
+
+  /** Headers set through `setHeader()` so far. Internal. */
+  headersSet(): Record<string, string | number | readonly string[]> | undefined {
+    return this.#headersSet;
   }
 }

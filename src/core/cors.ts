@@ -6,13 +6,13 @@ import { numberOption } from '../options/validate.js';
 import type { HttpMethod } from '../router/metadata.js';
 
 /** Which origins may read responses. */
-export type CorsOrigin = string | readonly string[] | RegExp | ((origin: string) => boolean) | true;
+export type CorsOrigin = string | RegExp | readonly (string | RegExp)[] | ((origin: string) => boolean) | true;
 
 /** The `cors` option of `createApp` (and every platform that runs the route core). */
 export interface CorsOptions {
   /**
-   * The allowed origins: `'*'` (any, without credentials), one origin, a list, a RegExp tested
-   * against the `Origin` header, a function `(origin) => boolean`, or `true` for any origin
+   * The allowed origins: `'*'` (any, without credentials), one origin, a RegExp tested against
+   * the `Origin` header, a list of origins and RegExps, a function `(origin) => boolean`, or `true` for any origin
    * (reflected, so that it works with credentials).
    */
   origin: CorsOrigin;
@@ -59,14 +59,20 @@ function originMatcher(where: string, origin: unknown): { test: (origin: string)
     if (origin.length === 0 || /[\s,]/.test(origin)) throw invalid(where, `\`origin\` must be one origin like "https://app.example", got ${JSON.stringify(origin)}`);
     return { test: (o) => o === origin, wildcard: false };
   }
-  if (Array.isArray(origin) && origin.every((o) => typeof o === 'string' && o.length > 0 && o !== '*')) {
-    const set = new Set(origin as string[]);
-    return { test: (o) => set.has(o), wildcard: false };
+  if (Array.isArray(origin) && origin.length > 0) {
+    const exact = new Set<string>();
+    const patterns: RegExp[] = [];
+    for (const item of origin) {
+      if (item instanceof RegExp) patterns.push(new RegExp(item.source, item.flags.replace(/[gy]/g, '')));
+      else if (typeof item === 'string' && item.length > 0 && item !== '*' && !/[\s,]/.test(item)) exact.add(item);
+      else throw invalid(where, `\`origin\` lists origins like "https://app.example" and RegExps, got ${JSON.stringify(String(item))}`);
+    }
+    return { test: (o) => exact.has(o) || patterns.some((p) => p.test(o)), wildcard: false };
   }
   if (origin instanceof RegExp) {
-    // A global or sticky RegExp keeps state between tests; a fresh copy per test keeps it honest.
-    const source = new RegExp(origin.source, origin.flags.replace(/[gy]/g, ''));
-    return { test: (o) => source.test(o), wildcard: false };
+    // A global or sticky RegExp keeps state between tests; a copy without those flags does not.
+    const pattern = new RegExp(origin.source, origin.flags.replace(/[gy]/g, ''));
+    return { test: (o) => pattern.test(o), wildcard: false };
   }
   if (typeof origin === 'function') return { test: origin as (o: string) => boolean, wildcard: false };
   throw invalid(where, '`origin` must be "*", an origin string, an array of origins, a RegExp, a function (origin) => boolean, or true');

@@ -80,7 +80,7 @@ function allowHeader(allowed: readonly string[]): string {
 }
 
 export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<void> {
-  const abort = new LazyAbort();
+  const abort = new LazyAbort((err) => host.report(err, exchange));
   exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
   let slot: StreamSlot | undefined;
   try {
@@ -103,7 +103,15 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
     const ctx = new ExchangeContext(exchange, match.params, undefined, abort, address, () => host.originOf(exchange));
     if (route.guards.length > 0) {
       // Before any slot is taken or body read: a refused request holds nothing and reads nothing.
-      await runGuards(route.guards, ctx);
+      try {
+        await runGuards(route.guards, ctx);
+      } catch (err) {
+        const refusal = err instanceof EventideError && err.expose;
+        if (!refusal) host.report(err, exchange);
+        // A refusal keeps the headers its guard set (WWW-Authenticate, Retry-After); a failure does not.
+        respondError(exchange, err, refusal ? ctx.headersSet() : undefined);
+        return;
+      }
       if (exchange.headSent || exchange.finished) return; // a guard answered through ctx.res
     }
     if (route.meta.sse && !headOnly) {

@@ -18,7 +18,7 @@ export function setLastingHeaders(exchange: Exchange, headers: Record<string, st
  * `{ statusCode, error, code, message }`. Internal error messages never reach the client. When the
  * response already started, it is cut instead (a half-sent body must not look complete).
  */
-export function respondError(exchange: Exchange, err: unknown, extraHeaders?: Record<string, string>): void {
+export function respondError(exchange: Exchange, err: unknown, extraHeaders?: Record<string, string | number | readonly string[]>): void {
   if (exchange.finished) return;
   if (exchange.headSent) {
     exchange.destroy();

@@ -1,10 +1,10 @@
 // The Redis Streams implementation of the hub's backend contract.
-import { randomUUID } from 'node:crypto';
 import { EventideError } from '../errors.js';
 import type { EventRecord, HistoryLimits, HubBackend, ReadResult, StoredEvent } from '../hub/backend.js';
 import { openLinks } from './connection.js';
 import { entryFields, entryToEvent } from './entries.js';
 import { Follower } from './follower.js';
+import { CallbackGuard } from './guard.js';
 import { ZERO_ID, compareStreamIds, isStreamId } from './ids.js';
 import { channelKey } from './keys.js';
 import { resolveOptions, type RedisBackendOptions } from './options.js';
@@ -19,8 +19,10 @@ export type { RedisBackendOptions };
 export interface RedisBackend extends HubBackend {
   /**
    * Resolves once both connections are up; rejects with `EVENTIDE_BACKEND_UNAVAILABLE` if Redis
-   * cannot be reached within `connectTimeoutMs` (or refuses the connection first). Optional: every
-   * operation waits the same way, but calling it at start-up makes a bad `REDIS_URL` fail early.
+   * cannot be reached within `connectTimeoutMs` (or refuses the connection first), and with
+   * `EVENTIDE_BACKEND_REJECTED` if it answers with an error (NOAUTH, WRONGPASS, ...), quoted in the
+   * message. Optional: every operation waits the same way, but calling it at start-up makes a bad
+   * `REDIS_URL` or password fail early.
    */
   ready(): Promise<void>;
   /** The Redis key of a channel's stream (for operators and tests). */
@@ -49,19 +51,21 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     keyPrefix, connectTimeoutMs, blockMs, readBatch, followWindow, followGraceMs,
   } = resolved;
   const { command, reader } = openLinks(resolved);
+  // ioredis's own keyPrefix (of a `client` passed in) comes before ours in every key Redis sees.
+  const replyPrefix = command.redis.options.keyPrefix ?? '';
   command.redis.defineCommand('eventideAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
   command.redis.defineCommand('eventideRead', { numberOfKeys: 1, lua: READ_SCRIPT });
   const scripts = command.redis as unknown as {
     eventideAppend(key: string, ...args: string[]): Promise<string>;
     eventideRead(key: string, after: string): Promise<ReadReply>;
   };
-  const wakeKey = `${keyPrefix}wake:${randomUUID()}`;
+  const guard = new CallbackGuard();
   const follower = new Follower(reader, command, {
     blockMs,
     hangMs: resolved.commandTimeoutMs,
     batch: readBatch,
-    wakeKey,
-  });
+    keyPrefix,
+  }, guard);
   let closed = false;
   // The head each recent readAfter saw, with its sequence number, so that a follow from that head
   // (what the hub does) can tell a trimmed first entry from a normal one. Small and bounded.
@@ -77,8 +81,8 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     async ready() {
       checkOpen();
       await Promise.all([
-        command.whenReady(connectTimeoutMs, 'EVENTIDE_BACKEND_UNAVAILABLE'),
-        reader.whenReady(connectTimeoutMs, 'EVENTIDE_BACKEND_UNAVAILABLE'),
+        command.whenReady(connectTimeoutMs, 'connect'),
+        reader.whenReady(connectTimeoutMs, 'connect'),
       ]);
     },
 
@@ -92,12 +96,12 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       const fields = entryFields(record, limits);
       const keep = physicalBound(limits.maxEvents, followWindow);
       const keepMs = physicalBound(limits.maxAgeMs, followGraceMs);
-      await command.whenReady(connectTimeoutMs, 'EVENTIDE_PUBLISH_FAILED');
+      await command.whenReady(connectTimeoutMs, 'publish');
       let id: string;
       try {
         id = await scripts.eventideAppend(key, keep, keepMs, ...fields);
       } catch (err) {
-        throw command.unavailable('EVENTIDE_PUBLISH_FAILED', err);
+        throw command.failure('publish', err, { channel, key: replyPrefix + key });
       }
       return entryToEvent(channel, id, fields);
     },
@@ -106,13 +110,13 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       checkOpen();
       const key = channelKey(keyPrefix, channel);
       const valid = after === undefined || isStreamId(after);
-      await command.whenReady(connectTimeoutMs, 'EVENTIDE_BACKEND_UNAVAILABLE');
+      await command.whenReady(connectTimeoutMs, 'read');
       let reply: ReadReply;
       try {
         // A malformed id never reaches Redis: the read then only fetches the head.
         reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '');
       } catch (err) {
-        throw command.unavailable('EVENTIDE_BACKEND_UNAVAILABLE', err);
+        throw command.failure('read', err, { channel, key: replyPrefix + key });
       }
       rememberHead(heads, channel, reply);
       return interpretRead(channel, after, valid, reply);
@@ -120,7 +124,10 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
 
     follow(channel, after, onEvent, onError) {
       if (closed) {
-        queueMicrotask(() => onError?.(command.closedError()));
+        queueMicrotask(() => {
+          const thrown = guard.call(onError, command.closedError());
+          if (thrown !== undefined) guard.tell(`onError of a follow of channel ${JSON.stringify(channel)} threw`, thrown);
+        });
         return () => {};
       }
       const key = channelKey(keyPrefix, channel);
@@ -143,7 +150,7 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       if (closed) return;
       closed = true;
       follower.close();
-      if (command.ready) await command.redis.del(wakeKey).catch(() => undefined);
+      if (command.ready) await command.redis.del(follower.wakeKey).catch(() => undefined);
       await Promise.all([reader.close(false), command.close(true)]);
     },
   };

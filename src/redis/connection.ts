@@ -5,7 +5,8 @@
 // must reject now, not succeed minutes later or never settle. ioredis keeps reconnecting in the
 // background, so operations work again as soon as Redis is back.
 import { Redis, type RedisOptions } from 'ioredis';
-import { EventideError, type EventideErrorCode } from '../errors.js';
+import { EventideError } from '../errors.js';
+import { redisFailure, type Operation } from './failures.js';
 
 /** Options of the connections, already defaulted. */
 export interface ConnectionSettings {
@@ -58,12 +59,13 @@ export class Link {
   /**
    * Resolves when the connection is ready. Before the first successful connection it waits at most
    * `timeoutMs` and rejects early on the first connection error; after it (an outage while
-   * running) it rejects at once, so callers fail fast instead of piling up.
+   * running) it rejects at once, so callers fail fast instead of piling up. The error says what
+   * Redis answered, if it answered (NOAUTH, WRONGPASS, ...), see {@link redisFailure}.
    */
-  whenReady(timeoutMs: number, code: EventideErrorCode): Promise<void> {
+  whenReady(timeoutMs: number, operation: Operation): Promise<void> {
     if (this.ready) return Promise.resolve();
     if (this.closed) return Promise.reject(this.closedError());
-    if (this.everReady) return Promise.reject(this.unavailable(code, this.lastError));
+    if (this.everReady) return Promise.reject(this.failure(operation, this.lastError));
     return new Promise((resolve, reject) => {
       const done = (err?: Error): void => {
         clearTimeout(timer);
@@ -71,7 +73,7 @@ export class Link {
         this.redis.off('error', onError);
         this.redis.off('end', onEnd);
         if (err === undefined) resolve();
-        else reject(this.unavailable(code, err));
+        else reject(this.failure(operation, err));
       };
       const onReady = (): void => done();
       const onError = (err: Error): void => done(err);
@@ -101,18 +103,24 @@ export class Link {
     });
   }
 
-  /** Turns a failure into an eventide error that says where Redis was expected. */
-  unavailable(code: EventideErrorCode, cause: unknown): EventideError {
-    const reason = cause instanceof Error ? cause.message : String(cause ?? 'not connected');
-    const what =
-      code === 'EVENTIDE_PUBLISH_FAILED'
-        ? 'the event was not published (Redis may or may not have stored it; publish again if it must arrive)'
-        : 'Redis cannot be reached';
-    return new EventideError(
-      code,
-      `${what}: Redis at ${this.where}: ${reason}. Check that Redis runs and is reachable from this process.`,
-      { cause },
-    );
+  /** Turns a failure into an eventide error that says where Redis is and what it answered. */
+  failure(operation: Operation, cause: unknown, about: { channel?: string; key?: string } = {}): EventideError {
+    return redisFailure(operation, cause ?? new Error('not connected'), { where: this.where, ...about });
+  }
+
+  /**
+   * Drops the connection at once (ioredis then opens a new one): for a Redis that hangs, where a
+   * graceful close would wait for an answer that never comes. Resolves once the connection is no
+   * longer ready, so the caller does not send on the dead socket.
+   */
+  drop(): Promise<void> {
+    if (!this.ready) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => this.redis.once('close', () => resolve()));
+    // disconnect() would end the socket politely and wait up to ioredis's disconnectTimeout (2 s)
+    // for the frozen peer to close its side; destroying it closes it now.
+    if (this.redis.stream !== undefined) this.redis.stream.destroy();
+    else this.redis.disconnect(true);
+    return gone;
   }
 
   /** The error of an operation on a closed backend. */

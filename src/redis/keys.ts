@@ -48,7 +48,7 @@ export function assertKeyPrefix(prefix: unknown): asserts prefix is string {
   if (typeof prefix !== 'string' || prefix.length > 256 || LONE_SURROGATE.test(prefix)) {
     throw new EventideError(
       'EVENTIDE_INVALID_OPTION',
-      `redisBackend({ keyPrefix }) takes a well-formed string of at most 256 characters, got ${describe(prefix)}`,
+      `redisBackend option \`keyPrefix\` must be a well-formed string of at most 256 characters, got ${describe(prefix)}`,
     );
   }
 }

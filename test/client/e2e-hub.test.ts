@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { Controller, Sse, createApp, type RequestContext } from '../../src/index.js';
 import { Hub } from '../../src/hub/index.js';
-import { EventSource, events } from '../../src/client/index.js';
+import { EventSource, events, type EventOf } from '../../src/client/index.js';
 import { until } from './helpers.js';
 
 function newsApp(hub: Hub, sockets: Socket[]) {
@@ -68,11 +68,14 @@ test('events() with JSON payloads through a forced disconnect, typed', async () 
     await until(() => sockets.length === 1, 'the subscription');
     for (let n = 1; n <= 3; n++) await hub.publish('front', { type: 'headline', data: { n } });
     const seen: number[] = [];
-    seen.push((await first).value!.data.n);
+    const headline = (event: IteratorResult<EventOf<{ headline: { n: number } }>>): number => {
+      assert.equal(event.done, false);
+      assert.ok(event.value!.type === 'headline', `a headline, not ${event.value!.type}`);
+      return event.value.data.n;
+    };
+    seen.push(headline(await first));
     for (;;) {
-      const next = await iterator.next();
-      assert.equal(next.done, false);
-      seen.push(next.value!.data.n);
+      seen.push(headline(await iterator.next()));
       if (seen.length === 2) {
         sockets[0]!.destroy();
         for (let n = 4; n <= 6; n++) await hub.publish('front', { type: 'headline', data: { n } });

@@ -38,7 +38,7 @@ test("typed events: 'auto' parses object payloads, keeps text, and type narrows 
     for await (const event of events<News>(srv.url)) {
       if (event.type === 'headline') seen.push(event.data.title satisfies string);
       else if (event.type === 'list') seen.push(event.data.reduce((a, b) => a + b, 0));
-      else seen.push(event.data.toUpperCase());
+      else if (event.type === 'message') seen.push(event.data.toUpperCase());
       if (seen.length === 4) break;
     }
     assert.deepEqual(seen, ['Hello', 'PLAIN [TEXT]', 3, '[NOT JSON']);

@@ -8,7 +8,7 @@ import * as client from '../../src/client/index.js';
 const clientDir = new URL('../../src/client/', import.meta.url).pathname;
 
 test('eventide/client exports exactly these names', () => {
-  assert.deepEqual(Object.keys(client).sort(), ['EventSource', 'events', 'fromEventSource']);
+  assert.deepEqual(Object.keys(client).sort(), ['EventSource', 'events', 'fromEventSource', 'isGap']);
 });
 
 test('no file under src/client imports from node:', () => {

@@ -10,7 +10,7 @@ const expected: Record<string, string[]> = {
     'Res', 'STREAM_ERROR_EVENT', 'Signal', 'Sse', 'UseGuards', 'createApp', 'createMemoryBackend', 'encodeComment', 'encodeEvent',
     'file', 'httpError', 'isAnchor', 'isEventideError',
   ],
-  'eventide/client': ['EventSource', 'events', 'fromEventSource'],
+  'eventide/client': ['EventSource', 'events', 'fromEventSource', 'isGap'],
   'eventide/protocol': ['createParser', 'encodeComment', 'encodeEvent'],
   'eventide/redis': ['redisBackend'],
   'eventide/web': ['createFetchHandler'],

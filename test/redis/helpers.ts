@@ -1,8 +1,8 @@
 // Shared by the Redis tests: is Redis there, unique key prefixes, cleanup, and private
 // redis-server processes for the fault tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +40,20 @@ export async function skipUnlessRedis(url: string = REDIS_URL): Promise<false | 
     throw new Error(`Redis not reachable at ${url}, and CI is set: the Redis tests must run in CI`);
   }
   const message = `Redis not reachable at ${url}: skipped`;
+  console.log(`# ${message}`);
+  return message;
+}
+
+/**
+ * The `skip` option for a suite that starts its own redis-server: false when the binary is there; a
+ * message when it is not. Under CI a missing binary is a failure, never a skip.
+ */
+export function skipUnlessRedisServer(): false | string {
+  if (spawnSync('redis-server', ['--version']).status === 0) return false;
+  if (process.env.CI === 'true' || process.env.CI === '1') {
+    throw new Error('redis-server is not installed, and CI is set: the Redis fault tests must run in CI');
+  }
+  const message = 'redis-server binary not found on the PATH: skipped';
   console.log(`# ${message}`);
   return message;
 }
@@ -102,11 +116,17 @@ export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'eventide-redis-'));
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  /** Starts one on a free port and waits until it answers PING. */
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /**
+   * Starts one on a free port and waits until it answers PING. `extraArgs` are more redis-server
+   * settings (`['--requirepass', 'x']`); with a password, `url` does not carry it.
+   */
+  static async start(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), extraArgs);
     await redis.startProcess();
     return redis;
   }
@@ -120,7 +140,7 @@ export class PrivateRedis {
     const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes',
-        '--dir', this.dir],
+        '--dir', this.dir, ...this.extraArgs],
       { stdio: 'ignore' },
     );
     this.process = child;
@@ -134,7 +154,26 @@ export class PrivateRedis {
       child.once('exit', (code) => reject(new Error(`redis-server exited early with code ${code}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitFor(`redis-server on port ${this.port}`, () => redisReachable(this.url), 10_000, 20), exited]);
+    await Promise.race([waitFor(`redis-server on port ${this.port}`, () => this.answers(), 10_000, 20), exited]);
+  }
+
+  // Whether it answers PING: with PONG, or with NOAUTH for a server that wants a password.
+  private answers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(this.port, '127.0.0.1');
+      let reply = '';
+      const done = (ok: boolean): void => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.on('error', () => done(false));
+      socket.on('connect', () => socket.write('PING\r\n'));
+      socket.on('data', (chunk) => {
+        reply += chunk.toString();
+        if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+      });
+    });
   }
 
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: a hung Redis, or a network partition. */

@@ -4,15 +4,24 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
 import { EventideError } from '../../errors.js';
+import { createHttp2App, type Http2App } from '../http2/create-app.js';
+import { resolveHttp2, type Http2Options } from '../http2/options.js';
 import { fetchHandlerOf, type FetchHandler } from '../web/serve.js';
 import { NodeExchange } from './exchange.js';
 
 /** Options of {@link createApp}. Every limit has a default; stream options can be overridden per route. */
-export type AppOptions = CoreOptions;
+export interface AppOptions extends CoreOptions {
+  /**
+   * Serve over HTTP/2 instead of HTTP/1.1: `{ key, cert }` for TLS (what browsers need; HTTP/1.1
+   * clients are served too unless `allowHTTP1: false`), or `{ cleartext: true }` for h2c.
+   * See {@link Http2Options}.
+   */
+  http2?: Http2Options;
+}
 export type { AppStats } from '../../core/app-core.js';
 
 /** A running (or ready to run) eventide application. */
-export interface App {
+export interface App<TServer = Server, THandler = RequestListener> {
   /** Starts listening; `port` 0 (the default) picks a free port. Resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /**
@@ -25,17 +34,17 @@ export interface App {
    * refuses new streams (503), ends open ones and cuts, after `closeGraceMs`, the responses it
    * served; closing your server is up to you.
    */
-  readonly handler: RequestListener;
+  readonly handler: THandler;
   /**
    * The same app as a fetch handler (`Request` in, `Response` out), for Bun.serve, Deno.serve,
    * Hono or a Node fetch adapter. Shares routes, limits, counters and `close()` with the server.
    */
   readonly fetch: FetchHandler;
-  /** The node:http server `listen()` uses. */
-  readonly server: Server;
+  /** The server `listen()` uses: node:http's, or node:http2's with the `http2` option. */
+  readonly server: TServer;
   /** The bound address, once listening. */
   readonly address: AddressInfo | undefined;
-  /** `http://host:port` of the bound address, once listening. */
+  /** `http://host:port` (`https://` for HTTP/2 with TLS) of the bound address, once listening. */
   readonly url: string;
   /** Live counters. */
   readonly stats: Readonly<AppStats>;
@@ -50,7 +59,11 @@ export interface App {
  * await app.listen(3000);
  * ```
  */
-export function createApp(options: AppOptions): App {
+export function createApp(options: AppOptions & { http2: Http2Options }): Http2App;
+export function createApp(options: AppOptions): App;
+export function createApp(options: AppOptions): App | Http2App {
+  const http2 = resolveHttp2(options?.http2);
+  if (http2) return createHttp2App(options, http2);
   const core = createCore(options, 'createApp');
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
     void core.dispatch(new NodeExchange(req, res));

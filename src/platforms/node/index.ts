@@ -2,3 +2,4 @@
 // other Node-based platforms (Express, Fastify, HTTP/2) build on.
 export { createApp } from './create-app.js';
 export type { App, AppOptions, AppStats } from './create-app.js';
+export type { Http2App, Http2Handler, Http2Options } from '../http2/index.js';
