@@ -18,6 +18,7 @@ const expected: Record<string, string[]> = {
   'eventide/express': ['eventide'],
   'eventide/fastify': ['eventide'],
   'eventide/nestjs': ['EVENTIDE_OPTIONS', 'EventideModule', 'EventideSse', 'EventideStreamInterceptor', 'EventideStreams'],
+  'eventide/web': ['createFetchHandler'],
 };
 
 for (const [entry, names] of Object.entries(expected)) {

@@ -17,6 +17,7 @@ import type { App } from '../node/create-app.js';
 import { NodeExchange } from '../node/exchange.js';
 import { Http2Exchange } from './exchange.js';
 import type { ResolvedHttp2 } from './options.js';
+import { fetchHandlerOf } from '../web/serve.js';
 
 /** The request listener of an HTTP/2 app: HTTP/2 requests, and HTTP/1.1 ones when allowed. */
 export type Http2Handler = (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => void;
@@ -56,6 +57,7 @@ export function createHttp2App(options: CoreOptions, http2: ResolvedHttp2): Http
 
   const app: Http2App = {
     handler,
+    fetch: fetchHandlerOf(core),
     server,
     stats: core.stats,
     get draining() {

@@ -9,6 +9,7 @@ import type { OperationsListener } from '../../operations/events.js';
 import type { HealthReport } from '../../operations/health.js';
 import { createHttp2App, type Http2App } from '../http2/create-app.js';
 import { resolveHttp2, type Http2Options } from '../http2/options.js';
+import { fetchHandlerOf, type FetchHandler } from '../web/serve.js';
 import { NodeExchange } from './exchange.js';
 
 /** What {@link AppOptions.drainOnSigterm} does on SIGTERM. */
@@ -51,6 +52,11 @@ export interface App<TServer = Server, THandler = RequestListener> {
    * served; closing your server is up to you.
    */
   readonly handler: THandler;
+  /**
+   * The same app as a fetch handler (`Request` in, `Response` out), for Bun.serve, Deno.serve,
+   * Hono or a Node fetch adapter. Shares routes, limits, counters and `close()` with the server.
+   */
+  readonly fetch: FetchHandler;
   /** The server `listen()` uses: node:http's, or node:http2's with the `http2` option. */
   readonly server: TServer;
   /** The bound address, once listening. */
@@ -121,6 +127,7 @@ export function createApp(options: AppOptions): App | Http2App {
 
   const app: App = {
     handler,
+    fetch: fetchHandlerOf(core),
     server,
     stats: core.stats,
     get draining() {
