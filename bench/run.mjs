@@ -5,6 +5,8 @@
 //   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow,redis]
 //                      [--out FILE] [--no-ladder] [--prof server,...] [--server-node-args "--flag ..."]
 //                      [--render RAW.json]   (re-renders the report of an earlier run: $TMPDIR/eventide-bench-*-last.json)
+//                      [--runtimes]   (adds eventide's fetch handler and Hono on Bun and Deno; alone, it runs
+//                                      those four beside eventide-hub and hono on Node, burst and idle)
 // --prof writes a V8 CPU profile of those servers over each measured phase (burst, steady, seed, slow;
 // not start-up and connection setup) to $TMPDIR/eventide-bench-profiles/, to open in Chrome DevTools
 // or summarise with `node bench/prof-top.mjs FILE`.
@@ -16,7 +18,7 @@ import { createRequire } from 'node:module';
 import { startChild } from './lib/child.mjs';
 import { median } from './lib/stats.mjs';
 import { WORKLOADS, SIZES } from './workloads.mjs';
-import { PEERS, BASELINES, EVENTIDE, eventideAvailable } from './servers.mjs';
+import { PEERS, BASELINES, EVENTIDE, RUNTIMES, eventideAvailable, runtimeCommand } from './servers.mjs';
 import { renderReport } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,15 +31,18 @@ const args = parseArgs(process.argv.slice(2));
 const mode = args.quick ? 'quick' : 'full';
 const sizes = SIZES[mode];
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
-const workloadNames = args.workload ? args.workload.split(',') : Object.keys(WORKLOADS);
+// --runtimes alone: the runtime servers' own workloads, beside the same two servers on Node.
+const runtimesOnly = args.runtimes && !args.only && !args.workload;
+const workloadNames = args.workload ? args.workload.split(',') : runtimesOnly ? ['burst', 'idle'] : Object.keys(WORKLOADS);
 for (const w of workloadNames) if (!WORKLOADS[w]) fail(`unknown workload ${w} (one of ${Object.keys(WORKLOADS).join(', ')})`);
-const out = args.out ?? (args.quick ? `${os.tmpdir()}/eventide-bench-quick.md` : `${root}BENCHMARKS.md`);
+const out = args.out ?? (args.quick ? `${os.tmpdir()}/eventide-bench-quick.md` : runtimesOnly ? `${os.tmpdir()}/eventide-bench-runtimes.md` : `${root}BENCHMARKS.md`);
 
 function parseArgs(argv) {
   const a = {};
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
+    else if (k === '--runtimes') a.runtimes = true;
     else if (k === '--no-ladder') a.noLadder = true;
     else if (['--runs', '--only', '--workload', '--out', '--prof', '--server-node-args', '--render'].includes(k)) a[k.slice(2)] = argv[++i];
     else fail(`unknown argument ${k}`);
@@ -52,14 +57,18 @@ const log = (msg) => console.error(`[bench ${new Date().toISOString().slice(11, 
 
 // The eventide servers import a copy of dist/ taken at start, so that a rebuild during a long run
 // (other work goes on in the same tree) cannot mix two versions in one report.
+// Deno takes every module under node_modules for part of an npm package, so the servers it runs get
+// their copy (and their compiled file) outside it, in .tmp/ (bare imports resolve from the root).
 const cacheDir = `${root}node_modules/.cache/eventide-bench`;
-let distSnapshot = null;
-function snapshotDist() {
-  if (distSnapshot) return distSnapshot;
-  distSnapshot = `${cacheDir}/dist-${process.pid}`;
-  rmSync(distSnapshot, { recursive: true, force: true });
-  cpSync(`${root}dist`, distSnapshot, { recursive: true });
-  return distSnapshot;
+const runtimeCacheDir = `${root}.tmp/eventide-bench`;
+const distSnapshots = new Map(); // cache dir -> its copy of dist/
+function snapshotDist(dir) {
+  if (distSnapshots.has(dir)) return distSnapshots.get(dir);
+  const copy = `${dir}/dist-${process.pid}`;
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(`${root}dist`, copy, { recursive: true });
+  distSnapshots.set(dir, copy);
+  return copy;
 }
 function gitDescribe() {
   try {
@@ -72,16 +81,17 @@ function gitDescribe() {
 }
 
 async function compileEventide(spec) {
+  const dir = spec.runtime ? runtimeCacheDir : cacheDir;
   const ts = createRequire(import.meta.url)('typescript');
   const src = readFileSync(spec.source, 'utf8');
   const js = ts.transpileModule(src, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, useDefineForClassFields: true },
   }).outputText
-    .replace(/'\.\.\/\.\.\/dist\/([^']+)'/g, (_, f) => `'${pathToFileURL(`${snapshotDist()}/${f}`).href}'`)
-    .replaceAll("'./harness.mjs'", `'${pathToFileURL(fileURLToPath(new URL('./servers/harness.mjs', import.meta.url))).href}'`);
-  // Under node_modules so that bare imports (rxjs) resolve from the repository's node_modules.
-  mkdirSync(cacheDir, { recursive: true });
-  const file = `${cacheDir}/${spec.name}-${process.pid}.mjs`;
+    .replace(/'\.\.\/\.\.\/dist\/([^']+)'/g, (_, f) => `'${pathToFileURL(`${snapshotDist(dir)}/${f}`).href}'`)
+    .replace(/'\.\/([\w-]+\.mjs)'/g, (_, f) => `'${pathToFileURL(fileURLToPath(new URL(`./servers/${f}`, import.meta.url))).href}'`);
+  // Inside the repository so that bare imports (rxjs) resolve from its node_modules.
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/${spec.name}-${process.pid}.mjs`;
   writeFileSync(file, js);
   return { ...spec, script: file };
 }
@@ -114,10 +124,25 @@ async function main() {
     if (avail.ok) servers.push(await compileEventide(spec));
     else skipped.push(`${spec.label}: ${avail.why}`);
   }
+  const want = args.only?.split(',') ?? [];
+  for (const w of want) if (![...BASELINES, ...PEERS, ...EVENTIDE, ...RUNTIMES].some((s) => s.name === w)) fail(`unknown server ${w}`);
+  // Bun and Deno servers are opt-in: with --runtimes, or when named in --only.
+  for (const spec of RUNTIMES) {
+    if (!args.runtimes && !want.includes(spec.name)) continue;
+    const cmd = runtimeCommand(spec.runtime);
+    if (!cmd.ok) { skipped.push(`${spec.label}: ${cmd.why}`); continue; }
+    let s = { ...spec, execPath: cmd.execPath, execArgs: cmd.execArgs, env: cmd.env };
+    if (spec.source) {
+      const avail = await eventideAvailable(spec.needs);
+      if (!avail.ok) { skipped.push(`${spec.label}: ${avail.why}`); continue; }
+      s = await compileEventide(s);
+    }
+    servers.push(s);
+  }
   if (args.only) {
-    const want = args.only.split(',');
-    for (const w of want) if (![...BASELINES, ...PEERS, ...EVENTIDE].some((s) => s.name === w)) fail(`unknown server ${w}`);
-    servers = servers.filter((s) => want.includes(s.name));
+    servers = servers.filter((s) => want.includes(s.name) || (args.runtimes && s.runtime));
+  } else if (runtimesOnly) {
+    servers = servers.filter((s) => s.runtime || s.name === 'eventide-hub' || s.name === 'hono');
   } else {
     servers = servers.filter((s) => !s.experimental); // experiments run only when named in --only
   }
@@ -172,7 +197,7 @@ async function main() {
     }
   } finally {
     await gen.kill();
-    if (distSnapshot) rmSync(distSnapshot, { recursive: true, force: true });
+    for (const copy of distSnapshots.values()) rmSync(copy, { recursive: true, force: true });
     for (const s of servers) if (s.source) rmSync(s.script, { force: true });
   }
 

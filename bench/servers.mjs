@@ -2,6 +2,7 @@
 // (standard decorators) into node_modules/.cache before the run, because they need the built package.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { wallToMonotonicOffsetUs } from './lib/clock.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -27,6 +28,35 @@ export const EVENTIDE = [
   { name: 'eventide-fastify', label: 'eventide hub route on Fastify 5', source: here('./servers/eventide-fastify.ts'), pkgs: ['eventide', 'fastify'], needs: { 'index.js': ['Hub'], 'platforms/fastify/index.js': ['eventide'] }, workloads: ['burst', 'idle'] },
   { name: 'eventide-nestjs', label: 'eventide @EventideSse hub route on NestJS (express)', source: here('./servers/eventide-nestjs.ts'), pkgs: ['eventide', '@nestjs/core', '@nestjs/platform-express'], needs: { 'index.js': ['Hub'], 'platforms/nestjs/index.js': ['EventideSse'] }, workloads: ['burst', 'idle'] },
 ];
+
+// Servers on Bun and Deno (binaries from the `bun` and `deno` devDependencies), opt-in: they run with
+// --runtimes or when named in --only. eventide's fetch handler beside Hono's streamSSE, both on the
+// runtime's own server, in the burst and idle workloads.
+const webNeeds = { 'index.js': ['Hub', 'Controller', 'Sse'], 'web.js': ['createFetchHandler'] };
+export const RUNTIMES = [
+  { name: 'eventide-bun', label: 'eventide fetch handler on Bun.serve', runtime: 'bun', source: here('./servers/eventide-web.ts'), pkgs: ['eventide', 'bun'], needs: webNeeds, workloads: ['burst', 'idle'], optIn: true },
+  { name: 'hono-bun', label: 'Hono streamSSE on Bun.serve', runtime: 'bun', script: here('./servers/hono-web.mjs'), pkgs: ['hono', 'bun'], workloads: ['burst', 'idle'], optIn: true },
+  { name: 'eventide-deno', label: 'eventide fetch handler on Deno.serve', runtime: 'deno', source: here('./servers/eventide-web.ts'), pkgs: ['eventide', 'deno'], needs: webNeeds, workloads: ['burst', 'idle'], optIn: true },
+  { name: 'hono-deno', label: 'Hono streamSSE on Deno.serve', runtime: 'deno', script: here('./servers/hono-web.mjs'), pkgs: ['hono', 'deno'], workloads: ['burst', 'idle'], optIn: true },
+];
+
+const runtimeBins = {
+  // The `bun` package's postinstall puts the binary in bin/; the platform packages hold it otherwise.
+  bun: ['../node_modules/bun/bin/bun.exe', '../node_modules/@oven/bun-linux-x64/bin/bun', '../node_modules/@oven/bun-linux-x64-baseline/bin/bun', '../node_modules/@oven/bun-linux-aarch64/bin/bun'],
+  deno: ['../node_modules/deno/deno', '../node_modules/@deno/linux-x64-glibc/deno', '../node_modules/@deno/linux-arm64-glibc/deno'],
+};
+
+/**
+ * How to start a server on `runtime`: `{ ok, execPath, execArgs }`, or `{ ok: false, why }` when the
+ * binary is missing. Deno gets every permission and --expose-gc; both get the offset that puts their
+ * clock on Node's (bench/lib/clock.mjs).
+ */
+export function runtimeCommand(runtime) {
+  const bin = runtimeBins[runtime].map(here).find((p) => existsSync(p));
+  if (!bin) return { ok: false, why: `no ${runtime} binary under node_modules (npm ci installs the devDependency \`${runtime}\`)` };
+  const execArgs = runtime === 'bun' ? [] : ['run', '--allow-all', '--v8-flags=--expose-gc'];
+  return { ok: true, execPath: bin, execArgs, env: { EVENTIDE_BENCH_CLOCK_OFFSET_US: String(wallToMonotonicOffsetUs()) } };
+}
 
 /** Whether the built package (dist/) has the modules and exports an eventide server needs. */
 export async function eventideAvailable(needs) {

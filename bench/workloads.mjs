@@ -26,7 +26,9 @@ export const SIZES = {
 };
 
 async function withServer(spec, gen, fn) {
-  const srv = startChild(spec.script, { nodeArgs: ['--expose-gc', ...(spec.nodeArgs ?? [])], label: spec.name, env: spec.env });
+  // A server on another runtime (Bun, Deno) brings its binary and arguments; node gets --expose-gc.
+  const nodeArgs = spec.execPath ? spec.execArgs : ['--expose-gc', ...(spec.nodeArgs ?? [])];
+  const srv = startChild(spec.script, { nodeArgs, execPath: spec.execPath, label: spec.name, env: spec.env });
   try {
     const { port } = await srv.waitReady(30000);
     return await fn(srv, port);

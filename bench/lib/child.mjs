@@ -7,10 +7,12 @@ const FD_LIMIT = 65536;
 /**
  * Starts `node [nodeArgs] script` through `sh` so that `ulimit -n` can be raised first (it works as
  * root or when the hard limit allows; otherwise the current limit stays and is reported).
+ * `execPath` runs another runtime instead (Bun, Deno: both speak Node's IPC channel); `nodeArgs`
+ * are then that runtime's arguments before the script.
  */
-export function startChild(script, { nodeArgs = [], env = {}, label = script } = {}) {
+export function startChild(script, { nodeArgs = [], env = {}, label = script, execPath = process.execPath } = {}) {
   const sh = `ulimit -n ${FD_LIMIT} 2>/dev/null || ulimit -n hard 2>/dev/null; exec "$0" "$@"`;
-  const proc = spawn('sh', ['-c', sh, process.execPath, ...nodeArgs, script], {
+  const proc = spawn('sh', ['-c', sh, execPath, ...nodeArgs, script], {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, ...env },
   });

@@ -80,6 +80,7 @@ export async function runServer(impl) {
     },
     async gc() {
       if (typeof globalThis.gc === 'function') { globalThis.gc(); globalThis.gc(); }
+      else if (typeof globalThis.Bun?.gc === 'function') globalThis.Bun.gc(true); // Bun: synchronous full GC
       return {};
     },
     async burst({ count, size, batch }) {
