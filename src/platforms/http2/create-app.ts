@@ -9,12 +9,12 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { createCore, type CoreOptions } from '../../core/app-core.js';
-import { EventideError } from '../../errors.js';
 import type { App } from '../node/create-app.js';
 import { NodeExchange } from '../node/exchange.js';
+import { boundAddress, listenOn, urlOf } from '../node/listening.js';
 import { Http2Exchange } from './exchange.js';
 import type { ResolvedHttp2 } from './options.js';
 import { fetchHandlerOf } from '../web/serve.js';
@@ -72,24 +72,13 @@ export function createHttp2App(options: CoreOptions, http2: ResolvedHttp2): Http
     observe: (listener) => core.observe(listener),
     openStreams: () => core.openStreams(),
     get address() {
-      const address = server.address();
-      return address && typeof address === 'object' ? address : undefined;
+      return boundAddress(server);
     },
     get url() {
-      const address = app.address;
-      if (!address) throw new EventideError('EVENTIDE_INVALID_OPTION', 'app.url is known once listen() has resolved');
-      const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `${http2.cleartext ? 'http' : 'https'}://${hostPart}:${address.port}`;
+      return urlOf(app.address, http2.cleartext ? 'http' : 'https');
     },
     listen(port = 0, hostname?: string) {
-      return new Promise<AddressInfo>((resolve, reject) => {
-        const onError = (err: Error) => reject(err);
-        server.once('error', onError);
-        server.listen(port, hostname, () => {
-          server.off('error', onError);
-          resolve(app.address!);
-        });
-      });
+      return listenOn(server, port, hostname);
     },
     close() {
       closed ??= (async () => {

@@ -11,6 +11,7 @@ import { createHttp2App, type Http2App } from '../http2/create-app.js';
 import { resolveHttp2, type Http2Options } from '../http2/options.js';
 import { fetchHandlerOf, type FetchHandler } from '../web/serve.js';
 import { NodeExchange } from './exchange.js';
+import { boundAddress, listenOn, urlOf } from './listening.js';
 
 /** What {@link AppOptions.drainOnSigterm} does on SIGTERM. */
 export interface SigtermDrainOptions extends DrainOptions {
@@ -152,24 +153,14 @@ export function createApp(options: AppOptions): App | Http2App {
     observe: (listener) => core.observe(listener),
     openStreams: () => core.openStreams(),
     get address() {
-      const address = server.address();
-      return address && typeof address === 'object' ? address : undefined;
+      return boundAddress(server);
     },
     get url() {
-      const address = app.address;
-      if (!address) throw new EventideError('EVENTIDE_INVALID_OPTION', 'app.url is known once listen() has resolved');
-      const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `http://${hostPart}:${address.port}`;
+      return urlOf(app.address, 'http');
     },
     listen(port = 0, hostname?: string) {
-      return new Promise<AddressInfo>((resolve, reject) => {
-        const onError = (err: Error) => reject(err);
-        server.once('error', onError);
-        server.listen(port, hostname, () => {
-          server.off('error', onError);
-          if (sigterm && !closed) process.once('SIGTERM', onSigterm);
-          resolve(app.address!);
-        });
+      return listenOn(server, port, hostname, () => {
+        if (sigterm && !closed) process.once('SIGTERM', onSigterm);
       });
     },
     close() {
