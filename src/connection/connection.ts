@@ -257,7 +257,7 @@ export class SseConnection implements Flushable, SourceSink {
 
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
   flush(pass: FlushPass): void {
-    if ((this.#closed && !this.#ending) || this.#guardedFailed) return;
+    if (this.#closed && !this.#ending) return;
     this.#guarded(() => {
       if (!this.#committed) this.#commit();
       const chunk = this.#queue.take(pass);
@@ -295,8 +295,6 @@ export class SseConnection implements Flushable, SourceSink {
     this.sink.open();
   }
 
-  #guardedFailed = false;
-
   /**
    * Runs a transport operation; if it throws (a platform or user code broke the response), this
    * stream is cut and the error reported: never the flush loop, never another stream.
@@ -305,17 +303,10 @@ export class SseConnection implements Flushable, SourceSink {
     try {
       operation();
     } catch (err) {
-      this.#guardedFailed = true;
       this.#hooks.onError(
         new EventideError('EVENTIDE_STREAM_FAILED', `writing the stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
       );
-      this.#ending = false;
-      this.#teardown('error');
-      try {
-        this.sink.destroy();
-      } catch {
-        // The transport is already broken; teardown has run.
-      }
+      this.destroy('error');
     }
   }
 
