@@ -76,6 +76,8 @@ async function burstOnce(spec, gen, n, cfg) {
     const target = n * cfg.events;
     let pub;
     await profile(spec, srv, `burst${n}`, 'start');
+    // The server's own CPU time (user + system) from the burst command to the last delivery.
+    const s0 = await srv.request('stats');
     try {
       pub = await srv.request('burst', { count: cfg.events, size: PAYLOAD }, cfg.deadlineMs);
     } catch (err) {
@@ -84,13 +86,17 @@ async function burstOnce(spec, gen, n, cfg) {
     // One deadline for publishing and delivering together.
     const left = Math.max(1000, cfg.deadlineMs - (pub.t1 - pub.t0) / 1000);
     const r = await gen.request('expect', { target, deadlineMs: left }, left + 10000);
+    let s1;
+    try { s1 = await srv.request('stats', {}, 10000); } catch { /* reported as NaN */ }
     await profile(spec, srv, `burst${n}`, 'stop');
-    let rss = NaN;
-    try { rss = (await srv.request('stats', {}, 10000)).rss; } catch { /* reported as NaN */ }
+    const rss = s1?.rss ?? NaN;
     if (!r.done) {
-      return { dps: NaN, rssMB: rss / 2 ** 20, delivered: pct(r.total, target), note: `${pct(r.total, target).toFixed(1)} % delivered in ${cfg.deadlineMs / 1000} s` };
+      return { dps: NaN, rssMB: rss / 2 ** 20, cpuSPerM: NaN, delivered: pct(r.total, target), note: `${pct(r.total, target).toFixed(1)} % delivered in ${cfg.deadlineMs / 1000} s` };
     }
-    return { dps: target / ((r.tDone - pub.t0) / 1e6), rssMB: rss / 2 ** 20, publishMs: (pub.t1 - pub.t0) / 1000 };
+    // CPU seconds per million deliveries: what one event to one client costs the server, whatever
+    // limits the rate (the ceiling's rate is bounded by the one load-generator process).
+    const cpuSPerM = s1 ? (s1.cpuUs - s0.cpuUs) / 1e6 / (target / 1e6) : NaN;
+    return { dps: target / ((r.tDone - pub.t0) / 1e6), rssMB: rss / 2 ** 20, cpuSPerM, publishMs: (pub.t1 - pub.t0) / 1000 };
   });
 }
 
