@@ -14,6 +14,8 @@ function rowsFor(sizes, workloads) {
       rows.push({ key: `burst${n}.dps`, label: `broadcast burst, ${int(n)} clients x ${b.events} events: deliveries/s`, fmt: int, better: 'high' });
       rows.push({ key: `burst${n}.rssMB`, label: `same (${int(n)}): server RSS after the burst, MB`, fmt: int, better: 'low' });
       rows.push({ key: `burst${n}.cpuSPerM`, label: `same (${int(n)}): server CPU (user + system) per million deliveries, s`, fmt: two, better: 'low' });
+      rows.push({ key: `burst${n}.dpsWarm`, label: `same (${int(n)}), a second burst to the same clients (warm process): deliveries/s`, fmt: int, better: 'high' });
+      rows.push({ key: `burst${n}.cpuSPerMWarm`, label: `same (${int(n)}), second burst: server CPU per million deliveries, s`, fmt: two, better: 'low' });
     }
   }
   const s = sizes.steady;
@@ -102,11 +104,12 @@ const TARGETS = [
   ['idle.rssPerConnKB', 'plain', 1.2, '<=', 'idle: RSS per connection <= 1.2x plain loop'],
   ['slow.ratio', null, 0.9, '>=', 'slow client: readers keep >= 0.9x their deliveries/s'],
   // Issue 10: the ceiling's rate is bounded by the load generator, so the CPU each delivery costs the
-  // server is judged as well: the fast path near the ceiling's, the route through an operator within 1.5x.
-  ['burst1000.cpuSPerM', 'ceiling', 1.1, '<=', 'burst 1,000: CPU per million deliveries <= 1.1x ceiling', ['eventide-hub']],
-  ['burst5000.cpuSPerM', 'ceiling', 1.1, '<=', 'burst 5,000: CPU per million deliveries <= 1.1x ceiling', ['eventide-hub']],
-  ['burst1000.cpuSPerM', 'ceiling', 1.5, '<=', 'burst 1,000: CPU per million deliveries <= 1.5x ceiling', ['eventide-hub-op']],
-  ['burst5000.cpuSPerM', 'ceiling', 1.5, '<=', 'burst 5,000: CPU per million deliveries <= 1.5x ceiling', ['eventide-hub-op']],
+  // server is judged as well: the fast path near the ceiling's, the route through an operator within
+  // 1.5x. Judged on the second burst (a warm process); the first burst's figure is in the table too.
+  ['burst1000.cpuSPerMWarm', 'ceiling', 1.1, '<=', 'burst 1,000, warm: CPU per million deliveries <= 1.1x ceiling', ['eventide-hub']],
+  ['burst5000.cpuSPerMWarm', 'ceiling', 1.1, '<=', 'burst 5,000, warm: CPU per million deliveries <= 1.1x ceiling', ['eventide-hub']],
+  ['burst1000.cpuSPerMWarm', 'ceiling', 1.5, '<=', 'burst 1,000, warm: CPU per million deliveries <= 1.5x ceiling', ['eventide-hub-op']],
+  ['burst5000.cpuSPerMWarm', 'ceiling', 1.5, '<=', 'burst 5,000, warm: CPU per million deliveries <= 1.5x ceiling', ['eventide-hub-op']],
 ];
 
 export function renderReport({ meta, servers, results, median }) {
@@ -215,6 +218,9 @@ ${recorded}
   CPU per million deliveries = the server's \`process.cpuUsage()\` (user + system) from just before the burst
   command to just after the last event arrived, divided by the deliveries in millions: the server's cost,
   which the rate cannot show once the one load-generator process is the bottleneck (as it is for the ceiling).
+  Each burst is followed by a second one of the same size to the same clients: the first meets a fresh
+  process whose code the JIT has not compiled yet (tens of milliseconds of CPU, which weighs most on the
+  1,000-client burst), the second shows a warm server. The issue 10 CPU targets are judged on the second.
 - Burst: all events published in one synchronous loop. Slow client: ${m.sizes.slow?.batch ? `published in batches of ${m.sizes.slow.batch} events,
   yielding to the event loop between batches` : 'the whole burst published in one synchronous loop, as users write it'}; the slow client pauses its socket right after sending the
   request and is read only after the other clients got every event (or the deadline passed) and a further
