@@ -256,7 +256,8 @@ export class HubSubscription {
     const limit = Math.max(16, Math.min(CATCH_UP_SLICE, Math.ceil(CATCH_UP_SLICE_BYTES / this.#eventBytes)));
     const { backend } = this.#host;
     const cursors = [...this.#cursors];
-    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit)));
+    // Events the feed still holds need not travel again: a remote backend sends only their ids.
+    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit, this.#feeds[i].known)));
   }
 
   /**
