@@ -256,8 +256,15 @@ export class HubSubscription {
     const limit = Math.max(16, Math.min(CATCH_UP_SLICE, Math.ceil(CATCH_UP_SLICE_BYTES / this.#eventBytes)));
     const { backend } = this.#host;
     const cursors = [...this.#cursors];
-    // Events the feed still holds need not travel again: a remote backend sends only their ids.
-    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit, this.#feeds[i].known)));
+    return Promise.all(
+      this.#channels.map((channel, i) => {
+        // Events the feed still holds need not travel again: a remote backend sends only their ids.
+        // Asked only when the feed holds the cursor's own event (then it likely holds what follows);
+        // a cursor in older history reads in full at once instead of asking twice.
+        const known = this.#feeds[i].known;
+        return backend.readAfter(channel, cursors[i], limit, known(cursors[i]) === undefined ? undefined : known);
+      }),
+    );
   }
 
   /**
