@@ -70,7 +70,8 @@ export function hostInfo(request: Request, info: unknown): HostInfo {
  * Bun.serve cuts a response that sends nothing for `idleTimeout` seconds (10 by default), shorter
  * than the heartbeat; `server.timeout(request, 0)` lifts it for one request. Both it and
  * `requestIP` know only the Request Bun made: one a router rebuilt (Hono's mount rewrites the
- * URL) gets null from `requestIP`, and its timeout cannot be lifted.
+ * URL) gets null from `requestIP`, and `timeout` silently does nothing for it. A null address
+ * (also what a Unix-socket server answers) therefore means the limit may still apply.
  */
 function bunHost(request: Request, server: BunServerLike): HostInfo {
   const address = server.requestIP(request)?.address;
@@ -78,14 +79,13 @@ function bunHost(request: Request, server: BunServerLike): HostInfo {
     remoteAddress: address,
     headWaitsForBody: true,
     keepOpen: () => {
-      if (address === undefined) return BUN_IDLE_TIMEOUT_MS;
       try {
         server.timeout(request, 0);
-        return undefined;
       } catch {
         // a host that looks like Bun but is not
         return BUN_IDLE_TIMEOUT_MS;
       }
+      return address === undefined ? BUN_IDLE_TIMEOUT_MS : undefined;
     },
   };
 }
