@@ -3,53 +3,11 @@
 // the mount, the client address passed through, and teardown when the client leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createParser } from '../../src/protocol/parse.js';
-import type { ParsedEvent } from '../../src/protocol/types.js';
+import { readSse } from '../platforms/suite.js';
 import { startFixture, type Runtime, type RunningServer } from './runtime-bin.js';
 import { eventually, stats } from './helpers.js';
 
 const runtimes: Runtime[] = ['bun', 'deno'];
-
-/** Opens a stream and reads its events as they come; `next(n)` waits until n events arrived. */
-async function openStream(url: string) {
-  const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal });
-  const events: ParsedEvent[] = [];
-  let wake: (() => void) | undefined;
-  const parser = createParser({
-    onEvent: (event) => {
-      events.push(event);
-      wake?.();
-    },
-  });
-  const reading = (async () => {
-    try {
-      const body = response.body!.getReader();
-      for (let read = await body.read(); !read.done; read = await body.read()) parser.feed(read.value);
-    } catch {
-      // aborted by the test
-    }
-    wake?.();
-  })();
-  return {
-    response,
-    events,
-    async next(n: number) {
-      const deadline = Date.now() + 10_000;
-      while (events.length < n) {
-        if (Date.now() > deadline) throw new Error(`got ${events.length} of ${n} events: ${JSON.stringify(events)}`);
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 100);
-        });
-      }
-    },
-    async close() {
-      controller.abort();
-      await reading;
-    },
-  };
-}
 
 async function checkMount(server: RunningServer, prefix: string, peer: string) {
   const status = await fetch(`${server.url}${prefix}/feed/status`);
@@ -57,16 +15,17 @@ async function checkMount(server: RunningServer, prefix: string, peer: string) {
   assert.deepEqual(await status.json(), { up: true, path: '/feed/status' }, 'eventide sees the path below the mount point');
 
   const before = await stats(server);
-  const stream = await openStream(`${server.url}${prefix}/feed/events`);
+  const response = await fetch(`${server.url}${prefix}/feed/events`);
+  const stream = readSse(response);
   try {
-    assert.equal(stream.response.status, 200);
-    assert.equal(stream.response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
-    await stream.next(1);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    await stream.waitForEvents(1);
     assert.equal(stream.events[0].data, `/feed/events from ${peer}`);
     // A live event published while the stream is open arrives on it: streamed, not buffered.
     const next = (await (await fetch(`${server.url}/next`, { method: 'POST' })).json()) as { streams: number };
     assert.equal(next.streams, 1);
-    await stream.next(2);
+    await stream.waitForEvents(2);
     assert.deepEqual(
       stream.events.map((e) => [e.data, e.lastEventId]),
       [
@@ -76,7 +35,7 @@ async function checkMount(server: RunningServer, prefix: string, peer: string) {
     );
     assert.equal((await stats(server)).openStreams, 1);
   } finally {
-    await stream.close();
+    await stream.cancel();
   }
   // The client left: the stream is torn down through the mount.
   const after = await eventually(() => stats(server), (s) => s.openStreams === 0, 'the stream to close');
