@@ -56,9 +56,10 @@ export class WebSink implements Sink, Guarded {
     this.#idleLimitMs = host.keepOpen();
     if (this.#idleLimitMs !== undefined) watchQuiet(this, this.#idleLimitMs);
     if (host.headWaitsForBody) {
-      // The connection writes right after open() when events are queued; only a stream that
-      // opens with nothing to say gets the comment.
-      queueMicrotask(() => {
+      // Events of the handler's own turn are written by the flush pass of this turn, which may run
+      // after open(): the check waits for the next turn, so only a stream that opens with nothing
+      // to say gets the comment.
+      setImmediate(() => {
         if (!this.#wrote && !this.#closed) this.#controller.enqueue(COMMENT);
       });
     }
