@@ -1,7 +1,6 @@
 // createApp: the embedded node:http server, the default platform.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
 import { createCore, type AppStats, type CoreOptions, type OpenStream } from '../../core/app-core.js';
 import { EventideError } from '../../errors.js';
 import { resolveDrain, type DrainOptions } from '../../operations/drain.js';
@@ -106,13 +105,9 @@ export function createApp(options: AppOptions): App | Http2App {
     if (core.draining) res.shouldKeepAlive = false;
     void core.dispatch(new NodeExchange(req, res));
   };
+  // close() cuts idle keep-alive sockets and stragglers through the server's own connection list
+  // (closeIdleConnections / closeAllConnections): no listener or set entry per socket.
   const server = createServer({ noDelay: true }, handler);
-  // Sockets of the embedded server, so close() can cut idle keep-alive ones and stragglers.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
   let closed: Promise<void> | undefined;
   let drained: Promise<void> | undefined;
   const sigterm = sigtermOptions(options.drainOnSigterm);
@@ -141,9 +136,10 @@ export function createApp(options: AppOptions): App | Http2App {
         // balancer that routes per connection: from now on, connections close once idle.
         server.keepAliveTimeout = 1;
         server.closeIdleConnections();
-        for (const socket of sockets) {
-          const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-          if (response && !response.writableFinished) response.once('finish', () => socket.end());
+        for (const exchange of core.inFlight()) {
+          if (!(exchange instanceof NodeExchange)) continue; // app.fetch's
+          const { res, req } = exchange;
+          if (!res.writableFinished) res.once('finish', () => req.socket?.end());
         }
       }
       drained ??= core.drain(drainOptions).then(() => app.close());
@@ -168,10 +164,7 @@ export function createApp(options: AppOptions): App | Http2App {
         process.off('SIGTERM', onSigterm);
         const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
         server.closeIdleConnections();
-        await core.close(() => {
-          server.closeAllConnections();
-          for (const socket of sockets) socket.destroy();
-        });
+        await core.close(() => server.closeAllConnections());
         await serverClosed;
       })();
       return closed;
