@@ -9,6 +9,7 @@ import type { HealthReport } from '../../operations/health.js';
 import { createHttp2App, type Http2App } from '../http2/create-app.js';
 import { resolveHttp2, type Http2Options } from '../http2/options.js';
 import { fetchHandlerOf, type FetchHandler } from '../web/serve.js';
+import { closeConnectionsAfterResponses } from './close-after-response.js';
 import { NodeExchange } from './exchange.js';
 import { boundAddress, listenOn, urlOf } from './listening.js';
 
@@ -136,11 +137,7 @@ export function createApp(options: AppOptions): App | Http2App {
         // balancer that routes per connection: from now on, connections close once idle.
         server.keepAliveTimeout = 1;
         server.closeIdleConnections();
-        for (const exchange of core.inFlight()) {
-          if (!(exchange instanceof NodeExchange)) continue; // app.fetch's
-          const { res, req } = exchange;
-          if (!res.writableFinished) res.once('finish', () => req.socket?.end());
-        }
+        closeConnectionsAfterResponses(core);
       }
       drained ??= core.drain(drainOptions).then(() => app.close());
       return drained;
