@@ -151,11 +151,13 @@ export class NodeExchange implements Exchange {
   #listen(): void {
     if (this.#listening) return;
     this.#listening = true;
-    // 'close' is emitted once per response.
-    this.res.on('close', () => this.#closed());
+    // 'close' is emitted once per response. One shared listener finds the exchange on the response.
+    (this.res as ServerResponse & { [EXCHANGE]?: NodeExchange })[EXCHANGE] = this;
+    this.res.on('close', onResponseClose);
   }
 
-  #closed(): void {
+  /** The response closed. Internal (called by the shared listener). */
+  closed(): void {
     const finished = this.#onFinished;
     const aborted = this.#onAbort;
     const closed = this.#onClose;
@@ -176,6 +178,12 @@ export class NodeExchange implements Exchange {
     socket.on('drain', done);
     socket.on('close', done);
   }
+}
+
+const EXCHANGE = Symbol('eventide exchange');
+
+function onResponseClose(this: ServerResponse & { [EXCHANGE]?: NodeExchange }): void {
+  this[EXCHANGE]?.closed();
 }
 
 function chain(first: (() => void) | undefined, next: () => void): () => void {
