@@ -1,7 +1,7 @@
 // hub.laggingSubscriptions and its gauge, with real readers over real sockets: a client that stops
 // reading falls behind the live fan-out and is counted; once it reads again it catches up from the
 // history, rejoins the live feed and is no longer counted; one that leaves while behind is not
-// counted either. A reader that keeps up is never counted.
+// counted either, nor are those of a hub that closes. A reader that keeps up is never counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
@@ -72,31 +72,31 @@ test('laggingSubscriptions counts a client that stopped reading until it has cau
     const fast = reader(port, '/feed');
     const slow = reader(port, '/feed');
     const leaver = reader(port, '/feed');
-    readers.push(fast, slow, leaver);
+    const stuck = reader(port, '/feed');
+    readers.push(fast, slow, leaver, stuck);
     await Promise.all(readers.map((r) => r.opened));
-    await eventually(() => hub.subscriptionCount === 3, 5000, 'three subscriptions');
-    // Two readers stop reading: the kernel's buffers, then the response's, fill up.
-    slow.socket.pause();
-    leaver.socket.pause();
+    await eventually(() => hub.subscriptionCount === 4, 5000, 'four subscriptions');
+    // Three readers stop reading: the kernel's buffers, then the response's, fill up.
+    for (const r of [slow, leaver, stuck]) r.socket.pause();
     const ids: string[] = [];
     const chunk = 'x'.repeat(64 * 1024);
-    // Publish until both have fallen behind (bounded: at most 4,000 events of 64 KB).
-    for (let n = 0; hub.laggingSubscriptions < 2; n++) {
+    // Publish until they have fallen behind (bounded: at most 4,000 events of 64 KB).
+    for (let n = 0; hub.laggingSubscriptions < 3; n++) {
       assert.ok(n < 4000, `the paused readers fell behind within 4,000 events (lagging: ${hub.laggingSubscriptions})`);
       ids.push(await hub.publish('feed', { data: `${n}:${chunk}` }));
       // A turn for the flushes, so the fast reader is never the one held back.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    assert.equal(hub.laggingSubscriptions, 2, 'the two paused readers, not the one reading');
-    assert.equal(await gauge(app.url), 2, 'the gauge reads the hub');
+    assert.equal(hub.laggingSubscriptions, 3, 'the three paused readers, not the one reading');
+    assert.equal(await gauge(app.url), 3, 'the gauge reads the hub');
     // The fast reader got everything live.
     await eventually(() => fast.ids.length === ids.length, 10_000, 'the fast reader to get every event');
 
     // One of them leaves while behind: it is no longer counted.
     leaver.socket.destroy();
     await leaver.closed;
-    await eventually(() => hub.laggingSubscriptions === 1, 5000, 'the leaver to be uncounted');
-    assert.equal(await gauge(app.url), 1);
+    await eventually(() => hub.laggingSubscriptions === 2, 5000, 'the leaver to be uncounted');
+    assert.equal(await gauge(app.url), 2);
 
     // The other reads again: it catches up from the history and rejoins the live feed.
     slow.socket.resume();
@@ -104,12 +104,14 @@ test('laggingSubscriptions counts a client that stopped reading until it has cau
     ids.push(await hub.publish('feed', { data: 'live' }));
     await eventually(() => slow.ids.length === ids.length && fast.ids.length === ids.length, 10_000, 'the live event');
     assert.deepEqual(slow.ids, ids, 'every event once, in order');
-    assert.equal(hub.laggingSubscriptions, 0, 'caught up: not lagging');
-    assert.equal(await gauge(app.url), 0);
+    assert.equal(hub.laggingSubscriptions, 1, 'caught up: not lagging; the one still paused is');
+    assert.equal(await gauge(app.url), 1);
+    // The hub closes while one is still behind: nothing is left counted.
+    await hub.close();
+    assert.equal(hub.laggingSubscriptions, 0, 'closed subscriptions are not counted');
   } finally {
     for (const r of readers) r.socket.destroy();
     await app.close();
     await hub.close();
   }
-  assert.equal(hub.laggingSubscriptions, 0, 'closed subscriptions are not counted');
 });

@@ -155,6 +155,10 @@ for (const [name, start] of Object.entries(platforms)) {
       assert.equal(await sample(registry, 'eventide_streams_opened_total'), 2, 'metrics count through observe()');
       assert.equal(await sample(registry, 'eventide_streams_open'), 2, 'metrics read openStreams()');
 
+      // A bad option is refused before anything changes.
+      assert.throws(() => ops.drain({ withinMs: -1 }), (err: Error & { code?: string }) => err.code === 'EVENTIDE_INVALID_OPTION' && /withinMs/.test(err.message));
+      assert.equal(ops.draining, false);
+      assert.equal((await ops.health()).ready, true);
       const drained = ops.drain({ withinMs: 300, retryMs: 700, jitterMs: 0 });
       assert.equal(ops.draining, true);
       assert.equal(ops.drain(), drained, 'a second call returns the same promise');
