@@ -6,6 +6,10 @@
 //
 //   node bench/scale-memory.mjs [--connections 2000] [--mode eventide|plain|both] [--snapshot] [--keep]
 //
+// Heap per connection is steady from a few thousand connections; RSS needs more (V8 and malloc
+// grow in steps): 4,000 is a good size on a small machine, and `bench/scale.mjs` is the reference
+// for RSS. Writing a snapshot pauses the server for seconds (the hub may warn that Redis did not
+// answer meanwhile; it reconnects by itself). --keep leaves the snapshots in $TMPDIR.
 // Uses dist/ (run `npm run build` first) and the Redis at $REDIS_URL (default redis://127.0.0.1:6379).
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
