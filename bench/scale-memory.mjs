@@ -90,21 +90,25 @@ async function measure(mode) {
   const { port } = await server.next('ready');
   const points = [];
   const loaders = [];
-  for (let step = 0; step < 3; step++) {
-    if (step > 0) {
-      const loader = child(here('./scale-load.mjs'), { PORTS: String(port), COUNT: String(args.connections) });
-      loaders.push(loader);
-      await loader.next('ready');
-      const opened = await loader.ask('open');
-      if (opened.failed > 0) throw new Error(`${opened.failed} connections failed`);
+  try {
+    for (let step = 0; step < 3; step++) {
+      if (step > 0) {
+        const loader = child(here('./scale-load.mjs'), { PORTS: String(port), COUNT: String(args.connections) });
+        loaders.push(loader);
+        await loader.next('ready');
+        const opened = await loader.ask('open');
+        if (opened.failed > 0) throw new Error(`${opened.failed} of ${args.connections} connections failed to open; try fewer`);
+      }
+      // The server settles (connections' first writes, timers) before it is measured.
+      await new Promise((r) => setTimeout(r, 1000));
+      const stats = await server.ask('stats');
+      if (args.snapshot && step > 0) stats.snapshot = (await server.ask('snapshot', { path: `${os.tmpdir()}/scale-memory-${mode}-${step}.heapsnapshot` })).path;
+      points.push(stats);
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    const stats = await server.ask('stats');
-    if (args.snapshot && step > 0) stats.snapshot = (await server.ask('snapshot', { path: `${os.tmpdir()}/scale-memory-${mode}-${step}.heapsnapshot` })).path;
-    points.push(stats);
+  } finally {
+    for (const l of loaders) await l.stop();
+    await server.stop();
   }
-  for (const l of loaders) await l.stop();
-  await server.stop();
   const [, a, b] = points;
   const n = b.connections - a.connections;
   const result = { mode, connections: [a.connections, b.connections], rssPerConnection: (b.rss - a.rss) / n, heapPerConnection: (b.heapUsed - a.heapUsed) / n, externalPerConnection: (b.external - a.external) / n };
