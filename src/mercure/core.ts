@@ -9,7 +9,7 @@ import type { ResolvedMercureOptions } from './options.js';
 import { formOf, updateFromForm } from './publish.js';
 import { insufficientScope, invalidToken, missingToken, Refusal } from './refusal.js';
 import { authorize, findToken } from './request-auth.js';
-import { SelectorCache } from './selectors.js';
+import { MATCH_TYPES, SelectorCache, type MatchType } from './selectors.js';
 import { PositionIndex } from './positions.js';
 import { selectionsOf, startPoint, UpdateDecoder, updateStream, visibility, type Selection } from './subscribe.js';
 import { describe, MERCURE_CONTEXT, SUBSCRIPTIONS_PATH, SubscriptionRegistry, type SubscriptionInfo } from './subscriptions.js';
@@ -233,7 +233,7 @@ export class MercureCore {
 
 /** Reads `{topic}/{subscriber}` (draft-07) or `{matchType}/{match}/{subscriber}` (draft-08). */
 function parseSubscriptionPath(parts: readonly string[]): { selector?: string; matchType?: string; subscriber?: string } {
-  const typed = parts[0] === 'Exact' || parts[0] === 'URLPattern';
+  const typed = MATCH_TYPES.includes(parts[0] as MatchType);
   if (typed) return { matchType: parts[0], selector: parts[1], subscriber: parts[2] };
   if (parts.length > 2) throw new Refusal(404, 'no such subscriptions resource');
   return { selector: parts[0], subscriber: parts[1] };

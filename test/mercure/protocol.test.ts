@@ -394,7 +394,7 @@ test('a subscription event that cannot be stored goes to onError; a throwing onE
   }
 });
 
-test('draft-08 matchers: match= subscriptions get typed subscription topics; URL patterns need URLPattern', async () => {
+test('draft-08 matchers: match= subscriptions get typed subscription topics; URL patterns bounded', async () => {
   const started = await startHub({ subscriptions: true });
   try {
     const watcher = await sign({ mercure: { subscribe: ['*'] } });
@@ -411,14 +411,42 @@ test('draft-08 matchers: match= subscriptions get typed subscription topics; URL
     } finally {
       await events.close();
     }
-    const pattern = await fetch(`${started.url}${HUB_PATH}?match_urlpattern=${encodeURIComponent('https://e.com/books/:id')}`, { signal: AbortSignal.timeout(5000) });
-    if (typeof (globalThis as { URLPattern?: unknown }).URLPattern === 'function') {
-      assert.equal(pattern.status, 200);
-      await pattern.body?.cancel();
-    } else {
-      // Refused loudly rather than silently matching nothing.
-      assert.equal(pattern.status, 400);
-      assert.match((await pattern.json()).message, /URLPattern/);
+    // URL patterns work on every supported Node (the runtime's URLPattern, else the polyfill);
+    // a pattern whose matching cost is not bounded is refused loudly.
+    const pattern = await fetch(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent('https://e.com/books/:id')}`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(pattern.status, 200);
+    await pattern.body?.cancel();
+    for (const bad of ['https://e.com/:a+-:b+', 'https://e.com/(a+)+', 'https://e.com/:a-*-:b']) {
+      const refused = await fetch(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent(bad)}`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(refused.status, 400, bad);
+      assert.match((await refused.json()).message, /matchURLPattern: .*(groups|wildcard)/);
+    }
+    const unknown = await fetch(`${started.url}${HUB_PATH}?matchRegexp=a`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(unknown.status, 400);
+  } finally {
+    await started.close();
+  }
+});
+
+test('draft-08 URL pattern and URI template subscriptions receive what they match, nothing else', async () => {
+  const started = await startHub();
+  try {
+    const topic = `https://e.com/books/${rand()}`;
+    const byPattern = await openStream(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent('https://e.com/books/:id')}`);
+    const byTemplate = await openStream(`${started.url}${HUB_PATH}?matchURITemplate=${encodeURIComponent('https://e.com/books/{id}')}`);
+    const other = await openStream(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent('https://e.com/authors/:id')}`);
+    try {
+      await publishOk(started.url, { topic: 'https://e.com/books/1/chapters/2', data: 'nested', id: `nested-${rand()}` });
+      const id = await publishOk(started.url, { topic, data: 'book' });
+      for (const s of [byPattern, byTemplate]) {
+        await s.waitFor(() => s.events.some((e) => e.id === id));
+        assert.deepEqual(s.events.map((e) => e.data), ['book']);
+      }
+      await publishOk(started.url, { topic: 'https://e.com/authors/9', data: 'author' });
+      await other.waitFor(() => other.events.length === 1);
+      assert.deepEqual(other.events.map((e) => e.data), ['author']);
+    } finally {
+      await Promise.all([byPattern.close(), byTemplate.close(), other.close()]);
     }
   } finally {
     await started.close();
