@@ -12,13 +12,22 @@ import { authorize, findToken } from './request-auth.js';
 import { MATCH_TYPES, SelectorCache, type MatchType } from './selectors.js';
 import { PositionIndex } from './positions.js';
 import { selectionsOf, startPoint, UpdateDecoder, updateStream, visibility, type Selection } from './subscribe.js';
-import { describe, MERCURE_CONTEXT, SUBSCRIPTIONS_PATH, SubscriptionRegistry, type SubscriptionInfo } from './subscriptions.js';
+import { ClusterSubscriptions } from './cluster-subscriptions.js';
+import { describe, MERCURE_CONTEXT, SUBSCRIPTIONS_PATH, SubscriptionRegistry, type SubscriptionDirectory, type SubscriptionFilter, type SubscriptionInfo } from './subscriptions.js';
 import type { TokenVerifier } from './tokens.js';
 import { fromStored, toStored, type Update } from './update.js';
 
 const HUB_PATH = '/.well-known/mercure';
 const HOST = /^[A-Za-z0-9.\-]+(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$/;
 const HEADER_SAFE = /^[\t\x20-\x7e]*$/;
+const STATUS_TEXT: Record<Refusal['status'], string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Content Too Large',
+  503: 'Service Unavailable',
+};
 
 /** The keys of each role; `undefined` when the role has none configured. */
 export interface Verifiers {
@@ -28,7 +37,7 @@ export interface Verifiers {
 
 export class MercureCore {
   readonly selectors = new SelectorCache();
-  readonly registry = new SubscriptionRegistry();
+  readonly registry: SubscriptionDirectory;
   /** Requests whose subscription path segments were escaped once more by `wrapHandler`. */
   readonly escapedRequests = new WeakSet<object>();
   readonly #index: PositionIndex;
@@ -40,6 +49,8 @@ export class MercureCore {
     readonly verifiers: Verifiers,
   ) {
     this.#index = new PositionIndex(Math.max(1000, hub.history.maxEvents));
+    const shared = options.subscriptions ? options.subscriptionsRedis : undefined;
+    this.registry = shared === undefined ? new SubscriptionRegistry() : new ClusterSubscriptions(shared, options.channel, options.onError);
     this.#decoder = new UpdateDecoder(this.#index);
   }
 
@@ -177,7 +188,7 @@ export class MercureCore {
     if (!(err instanceof Refusal)) throw err;
     ctx.status(err.status);
     for (const [name, value] of Object.entries(err.headers)) ctx.setHeader(name, value);
-    return { statusCode: err.status, error: err.status === 401 ? 'Unauthorized' : err.status === 403 ? 'Forbidden' : 'Bad Request', message: err.message };
+    return { statusCode: err.status, error: STATUS_TEXT[err.status], message: err.message };
   }
 
   /** `OPTIONS`: the CORS preflight. */
@@ -207,7 +218,7 @@ export class MercureCore {
       const filter = parseSubscriptionPath(parts);
       const lastEventID = await this.#lastUpdateId();
       ctx.setHeader('Content-Type', 'application/ld+json');
-      const list = this.registry.list(filter);
+      const list = await this.registry.list(filter);
       if (filter.subscriber !== undefined) {
         if (list.length === 0) throw new Refusal(404, 'no such active subscription');
         return JSON.stringify({ '@context': MERCURE_CONTEXT, ...list[0], lastEventID });
@@ -232,7 +243,7 @@ export class MercureCore {
 }
 
 /** Reads `{topic}/{subscriber}` (draft-07) or `{matchType}/{match}/{subscriber}` (draft-08). */
-function parseSubscriptionPath(parts: readonly string[]): { selector?: string; matchType?: string; subscriber?: string } {
+function parseSubscriptionPath(parts: readonly string[]): SubscriptionFilter {
   const typed = MATCH_TYPES.includes(parts[0] as MatchType);
   if (typed) return { matchType: parts[0], selector: parts[1], subscriber: parts[2] };
   if (parts.length > 2) throw new Refusal(404, 'no such subscriptions resource');

@@ -2,7 +2,7 @@
 // headers the drafts ask for (WWW-Authenticate on 401/403).
 export class Refusal extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 413,
+    readonly status: 400 | 401 | 403 | 404 | 413 | 503,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
