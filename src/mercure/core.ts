@@ -62,6 +62,31 @@ export class MercureCore {
     return `${secure ? 'https' : 'http'}://${host !== undefined && HOST.test(host) ? host : 'localhost'}${HUB_PATH}`;
   }
 
+  /** Where the hub's protected resource metadata is (RFC 9728: the well-known path, then the hub's path). */
+  metadataUrl(ctx: Pick<RequestContext, 'headers' | 'req'>): string {
+    const hub = new URL(this.hubUrl(ctx));
+    return `${hub.origin}/.well-known/oauth-protected-resource${hub.pathname}`;
+  }
+
+  /**
+   * `GET /.well-known/oauth-protected-resource/.well-known/mercure`: the hub's protected resource
+   * metadata ([draft-08] Protected Resource Metadata, RFC 9728).
+   */
+  metadata(ctx: RequestContext): string {
+    this.#common(ctx);
+    ctx.setHeader('Content-Type', 'application/json');
+    const { audience, issuers, jwksUri, cookieNames } = this.options;
+    return JSON.stringify({
+      // The value access tokens must carry in `aud`: the configured audience, else the hub's URL.
+      resource: audience?.[0] ?? this.hubUrl(ctx),
+      ...(issuers !== undefined ? { authorization_servers: issuers } : {}),
+      ...(jwksUri !== undefined ? { jwks_uri: jwksUri } : {}),
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: cookieNames.length > 0,
+      mercure_version: 8,
+    });
+  }
+
   /** The discovery `Link` header value. */
   link(ctx: Pick<RequestContext, 'headers' | 'req'>): string {
     return `<${this.hubUrl(ctx)}>; rel="mercure"`;
@@ -87,7 +112,7 @@ export class MercureCore {
     const found = findToken(ctx.headers, ctx.url.searchParams, this.options.cookieNames);
     if (found instanceof Refusal) throw found;
     if (found === undefined) {
-      if (required !== undefined) throw missingToken(required);
+      if (required !== undefined) throw missingToken(required, this.metadataUrl(ctx));
       return { grant: ANONYMOUS };
     }
     // No key to check it with: the token cannot be valid here.

@@ -74,6 +74,8 @@ export interface ResolvedMercureOptions {
   readonly cookieNames: readonly string[];
   readonly subscriptions: boolean;
   readonly subscriptionsRedis: ClusterSubscriptionsOptions | undefined;
+  /** The JWK Set URL of subscribers' (else publishers') keys, for the protected resource metadata. */
+  readonly jwksUri: string | undefined;
   readonly audience: readonly string[] | undefined;
   readonly issuers: readonly string[] | undefined;
   readonly accessTokensOnly: boolean;
@@ -137,6 +139,7 @@ export function resolveOptions(options: MercureHubOptions): ResolvedMercureOptio
     cookieNames,
     subscriptions: options.subscriptions === true,
     subscriptionsRedis: clusterOptions(options.subscriptionsRedis),
+    jwksUri: options.subscriberJwt?.jwksUrl ?? options.publisherJwt?.jwksUrl,
     audience,
     issuers: strings('issuers', options.issuers),
     accessTokensOnly: options.accessTokensOnly === true,

@@ -5,6 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
 import { openStream } from '../support/sse-client.js';
 import { conformanceCases } from './conformance-cases.js';
 import { HUB_PATH, publish, publishOk, sign, startHub, subscribeUrl } from './helpers.js';
@@ -110,10 +111,10 @@ describe('publish', () => {
     assert.equal(res.status, 413);
   });
 
-  test('401 without a token (WWW-Authenticate: Bearer), 403 for topics the token does not cover', async () => {
+  test('401 without a token (WWW-Authenticate: Bearer, pointing to the metadata), 403 for topics the token does not cover', async () => {
     const none = await publish(hub.url, { topic: 't' }, null);
     assert.equal(none.status, 401);
-    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    assert.equal(none.headers.get('www-authenticate'), `Bearer resource_metadata="${hub.url}/.well-known/oauth-protected-resource${HUB_PATH}"`);
     const narrow = await sign({ mercure: { publish: ['https://e.com/books/{id}'] } });
     assert.equal((await publish(hub.url, { topic: 'https://e.com/books/1' }, narrow)).status, 200);
     const other = await publish(hub.url, { topic: 'https://e.com/authors/1' }, narrow);
@@ -500,5 +501,49 @@ test('resuming from an update that fell out of the history: an eventide-gap even
   } finally {
     await started.close();
     await hub.close();
+  }
+});
+
+test('draft-08 protected resource metadata (RFC 9728) at the well-known path derived from the hub URL', async () => {
+  const plain = await startHub();
+  const configured = await startHub({
+    audience: 'https://hub.example/.well-known/mercure',
+    issuers: ['https://auth.example'],
+    subscriberJwt: { jwksUrl: 'https://auth.example/jwks.json' },
+    corsOrigins: ['https://app.example'],
+  });
+  try {
+    const res = await fetch(`${plain.url}/.well-known/oauth-protected-resource${HUB_PATH}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await res.json(), {
+      resource: `${plain.url}${HUB_PATH}`,
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: true,
+      mercure_version: 8,
+    });
+    const other = await fetch(`${configured.url}/.well-known/oauth-protected-resource${HUB_PATH}`, { headers: { Origin: 'https://app.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.deepEqual(await other.json(), {
+      resource: 'https://hub.example/.well-known/mercure',
+      authorization_servers: ['https://auth.example'],
+      jwks_uri: 'https://auth.example/jwks.json',
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: true,
+      mercure_version: 8,
+    });
+    // A hostile Host header reaches neither the document nor the challenge.
+    const port = new URL(plain.url).port;
+    const forged = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: `/.well-known/oauth-protected-resource${HUB_PATH}`, headers: { Host: 'evil.example", x="y' } }, (r) => {
+        let body = '';
+        r.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: r.statusCode!, body }));
+      }).on('error', reject);
+    });
+    assert.equal(forged.status, 200);
+    assert.equal(JSON.parse(forged.body).resource, `http://localhost${HUB_PATH}`);
+  } finally {
+    await plain.close();
+    await configured.close();
   }
 });
