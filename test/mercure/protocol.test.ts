@@ -7,54 +7,69 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { openStream } from '../support/sse-client.js';
-import { conformanceCases } from './conformance-cases.js';
+import { conformanceCases, matchParam } from './conformance-cases.js';
 import { HUB_PATH, publish, publishOk, sign, startHub, subscribeUrl } from './helpers.js';
 
 const rand = () => randomBytes(12).toString('hex');
 
-/** A topic the selector list matches, for a public marker published after an update that must not arrive. */
+/** A topic the selector matches, for a public marker published after an update that must not arrive. */
 function markerFor(selector: string): string {
-  return selector.replace(/\{[^}]*\}/, 'marker');
+  return selector.replace(/\{[^}]*\}/, 'marker').replace(/:[A-Za-z_]\w*/, 'marker');
 }
 
-describe('conformance cases (ported from Mercure conformance-tests/mercure.spec.ts)', () => {
-  let hub: Awaited<ReturnType<typeof startHub>>;
-  before(async () => (hub = await startHub()));
-  after(() => hub.close());
+/** The subscribe URL of a suite version: `topic=` (07) or the `match*` parameters (08). */
+function conformanceUrl(base: string, version: '07' | '08', selectors: string[]): string {
+  if (version === '07') return subscribeUrl(base, selectors);
+  const url = new URL(`${base}${HUB_PATH}`);
+  for (const s of selectors) url.searchParams.append(matchParam(s), s);
+  return url.href;
+}
 
-  for (const c of conformanceCases()) {
-    test(c.name, async () => {
-      const id = `id-${JSON.stringify(c.topics)}`;
-      const data = `data for\n\n        ${c.name}`;
-      const stream = await openStream(subscribeUrl(hub.url, c.selectors));
-      try {
-        assert.equal(stream.response.status, 200);
-        assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
-        const fields: Record<string, string | string[]> = { topic: c.topics, id, data };
-        if (c.private) fields.private = 'on';
-        const res = await publish(hub.url, fields);
-        assert.equal(res.status, 200);
-        assert.match(res.headers.get('content-type') ?? '', /^text\/plain(?:$|;.*)/);
-        assert.equal(await res.text(), id); // CUSTOM_ID=1: the publisher's id is kept
-        if (c.received) {
-          await stream.waitForEvents(1);
-          assert.equal(stream.events[0]!.id, id);
-          assert.equal(stream.events[0]!.data, data);
-          assert.equal(stream.events[0]!.type, 'message');
-          assert.equal(stream.events[0]!.lastEventId, id);
-        } else {
-          // Deterministic "not received": a public marker published after it arrives alone.
-          const marker = markerFor(c.selectors[0]!);
-          await publishOk(hub.url, { topic: marker, id: `marker-${id}`, data: 'marker' });
-          await stream.waitForEvents(1);
-          assert.deepEqual(stream.events.map((e) => e.id), [`marker-${id}`]);
-        }
-      } finally {
-        await stream.close();
-      }
+for (const version of ['07', '08'] as const) {
+  describe(`draft-${version} conformance cases (ported from Mercure conformance-tests/mercure.spec.ts)`, () => {
+    let hub: Awaited<ReturnType<typeof startHub>>;
+    let token: string;
+    before(async () => {
+      hub = await startHub();
+      // The 07 suite's token lists selector strings, the 08 suite's { match } objects.
+      token = await sign({ mercure: version === '07' ? { publish: ['*'], subscribe: ['*'] } : { publish: [{ match: '*' }], subscribe: [{ match: '*' }] } });
     });
-  }
-});
+    after(() => hub.close());
+
+    for (const c of conformanceCases(version)) {
+      test(c.name, async () => {
+        const id = `id-${JSON.stringify(c.topics)}`;
+        const data = `data for\n\n        ${c.name}`;
+        const stream = await openStream(conformanceUrl(hub.url, version, c.selectors));
+        try {
+          assert.equal(stream.response.status, 200);
+          assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+          const fields: Record<string, string | string[]> = { topic: c.topics, id, data };
+          if (c.private) fields.private = 'on';
+          const res = await publish(hub.url, fields, token);
+          assert.equal(res.status, 200);
+          assert.match(res.headers.get('content-type') ?? '', /^text\/plain(?:$|;.*)/);
+          assert.equal(await res.text(), id); // CUSTOM_ID=1: the publisher's id is kept
+          if (c.received) {
+            await stream.waitForEvents(1);
+            assert.equal(stream.events[0]!.id, id);
+            assert.equal(stream.events[0]!.data, data);
+            assert.equal(stream.events[0]!.type, 'message');
+            assert.equal(stream.events[0]!.lastEventId, id);
+          } else {
+            // Deterministic "not received": a public marker published after it arrives alone.
+            const marker = markerFor(c.selectors[0]!);
+            await publishOk(hub.url, { topic: marker, id: `marker-${id}`, data: 'marker' }, token);
+            await stream.waitForEvents(1);
+            assert.deepEqual(stream.events.map((e) => e.id), [`marker-${id}`]);
+          }
+        } finally {
+          await stream.close();
+        }
+      });
+    }
+  });
+}
 
 describe('publish', () => {
   let hub: Awaited<ReturnType<typeof startHub>>;
