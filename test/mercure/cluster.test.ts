@@ -206,3 +206,27 @@ test('the shared subscription list on an unreachable Redis: subscribers still st
     await started.close();
   }
 });
+
+test('the shared subscription list survives Redis losing its keys: the next heartbeat writes them again', { skip }, async () => {
+  const prefix = uniquePrefix('mercure-subs-lost');
+  const started = await startHub({ subscriptions: true, subscriptionsRedis: { url: REDIS_URL, keyPrefix: prefix, ttlMs: 1000 } });
+  try {
+    const token = await sign({ mercure: { subscribe: ['*'] } });
+    const count = async () => {
+      const res = await fetch(`${started.url}${HUB_PATH}/subscriptions`, { headers: { Authorization: `Bearer ${token}` } });
+      return ((await res.json()).subscriptions as unknown[]).length;
+    };
+    const stream = await openStream(`${started.url}${HUB_PATH}?match=${encodeURIComponent('https://e.com/lost')}`);
+    try {
+      await waitFor('the subscription to be listed', async () => (await count()) === 1);
+      await deleteKeys(prefix); // as after a Redis restart without persistence
+      assert.equal(await count(), 0);
+      await waitFor('the heartbeat to write it again', async () => (await count()) === 1, 5000, 50);
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    await started.close();
+    await deleteKeys(prefix);
+  }
+});
