@@ -48,7 +48,7 @@ export async function runServer(impl) {
       const c = process.cpuUsage();
       return {
         rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external,
-        arrayBuffers: m.arrayBuffers, cpuUs: c.user + c.system, t: nowUs(), subscribers: impl.subscribers(),
+        arrayBuffers: m.arrayBuffers, cpuUs: c.user + c.system, cpuUserUs: c.user, t: nowUs(), subscribers: impl.subscribers(),
       };
     },
     async exit() {

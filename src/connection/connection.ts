@@ -88,9 +88,11 @@ export class SseConnection implements Flushable, SourceSink {
   readonly #pauseEvents: number;
   #source: StreamSource | undefined;
   readonly #queue = new FrameQueue();
-  // The sink's buffered bytes as of the last flush: reading it may walk getters, too slow to do per
-  // event; between flushes the buffer only shrinks, so this errs on the safe side.
+  // The sink's buffered bytes and whether it waits for 'drain', as of the last flush or drain:
+  // reading them walks getters, too slow to do per event. Only a flush writes to the sink, and
+  // between flushes its buffer only shrinks, so both err on the safe side until the next drain.
   #sinkBuffered = 0;
+  #sinkNeedsDrain = false;
   #committed = false;
   #closed = false;
   #ending = false;
@@ -221,7 +223,7 @@ export class SseConnection implements Flushable, SourceSink {
   demand(): number {
     if (this.#closed) return 0;
     // Below its own high-water mark the transport's buffer is not counted: no drain would follow it.
-    const inSink = this.sink.needsDrain ? this.#sinkBuffered : 0;
+    const inSink = this.#sinkNeedsDrain ? this.#sinkBuffered : 0;
     return this.#options.maxBufferedBytes / HIGH_WATER_SHARE - this.#queue.bytes - inSink;
   }
 
@@ -270,6 +272,7 @@ export class SseConnection implements Flushable, SourceSink {
         this.#pendingEvents = 0;
         if (!this.sink.write(chunk)) this.#listenForDrain();
         this.#sinkBuffered = this.sink.buffered;
+        this.#sinkNeedsDrain = this.sink.needsDrain;
       }
       if (this.#ending) {
         this.#ending = false;
@@ -328,6 +331,7 @@ export class SseConnection implements Flushable, SourceSink {
     this.#drainListening = true;
     this.sink.onDrain(() => {
       this.#sinkBuffered = this.sink.buffered;
+      this.#sinkNeedsDrain = this.sink.needsDrain;
       if (this.#queue.length > 0) scheduleFlush(this);
       else this.#wake();
     });

@@ -1,6 +1,7 @@
 // Coalesced writes: connections queue frames during a turn of the event loop and are flushed
 // together in one pass, each with a single write. A burst of events then costs one write per
 // socket instead of one per event per socket.
+import type { FrameJoiner } from './frame-queue.js';
 
 /** A connection with frames waiting to be written. */
 export interface Flushable {
@@ -10,27 +11,33 @@ export interface Flushable {
 /**
  * State shared by the connections flushed in one pass. Connections that received the very same
  * frames in the same order (subscribers of one channel) reuse one joined buffer instead of each
- * copying the burst.
+ * copying the burst; those whose queues share one array (see frame-queue.ts) are recognised
+ * without comparing the frames.
  */
-export class FlushPass {
-  #lastFrames: Uint8Array[] | undefined;
+export class FlushPass implements FrameJoiner {
+  #lastFrames: readonly Uint8Array[] | undefined;
+  #lastCount = 0;
   #lastJoined: Uint8Array | undefined;
 
-  /** Joins `frames` into one buffer, reusing the previous join when the frames are identical. */
-  join(frames: Uint8Array[], totalBytes: number): Uint8Array {
+  /** Joins the first `count` of `frames`, reusing the previous join when the frames are identical. */
+  join(frames: readonly Uint8Array[], count: number, totalBytes: number): Uint8Array {
     const last = this.#lastFrames;
-    if (last && last.length === frames.length && last[0] === frames[0]) {
-      let same = true;
-      for (let i = frames.length - 1; i > 0; i--) {
-        if (last[i] !== frames[i]) {
-          same = false;
-          break;
+    if (last !== undefined && count === this.#lastCount) {
+      if (last === frames) return this.#lastJoined!;
+      if (last[0] === frames[0]) {
+        let same = true;
+        for (let i = count - 1; i > 0; i--) {
+          if (last[i] !== frames[i]) {
+            same = false;
+            break;
+          }
         }
+        if (same) return this.#lastJoined!;
       }
-      if (same) return this.#lastJoined!;
     }
-    const joined = Buffer.concat(frames, totalBytes);
+    const joined = Buffer.concat(count === frames.length ? frames : frames.slice(0, count), totalBytes);
     this.#lastFrames = frames;
+    this.#lastCount = count;
     this.#lastJoined = joined;
     return joined;
   }

@@ -1,14 +1,35 @@
 // The frames a connection has not written yet, and their byte count, kept together: every way in
 // and out goes through this class, so the count can never go stale beside the list.
+//
+// Connections of one channel receive the very same frames in the same order during a turn (a hub's
+// fan-out, an rxjs Subject). So that a burst of N events to M connections does not build M arrays of
+// N entries, a queue that starts with the frame another queue started with follows that queue's
+// array: it only checks, per frame, that the entry at its position is the same frame, and counts.
+// On the first difference it copies its prefix into an array of its own. An array that others may
+// follow is only ever appended to, so a follower's prefix never changes under it.
+
+/** The queue whose array was started last: the one a queue starting now may follow. */
+let lastStarted: FrameQueue | undefined;
+
+/** Joins frames into one buffer (the flush pass, which reuses joins across connections). */
+export interface FrameJoiner {
+  /** Joins the first `count` entries of `frames` (`bytes` in total) into one buffer. */
+  join(frames: readonly Uint8Array[], count: number, bytes: number): Uint8Array;
+}
 
 /** An ordered queue of encoded frames with its total size. */
 export class FrameQueue {
+  // Own array, or another queue's when following it (then only the first #count entries are ours).
   #frames: Uint8Array[] = [];
+  #count = 0;
   #bytes = 0;
+  #following = false;
+  // Another queue follows this one's array: it must not be emptied in place when taken.
+  #followed = false;
 
   /** Frames queued. */
   get length(): number {
-    return this.#frames.length;
+    return this.#count;
   }
 
   /** Bytes queued. */
@@ -17,31 +38,60 @@ export class FrameQueue {
   }
 
   push(frame: Uint8Array): void {
-    this.#frames.push(frame);
+    const count = this.#count;
     this.#bytes += frame.length;
+    this.#count = count + 1;
+    if (this.#following) {
+      if (this.#frames[count] === frame) return;
+      // Different from the run it followed: from here on, an array of its own.
+      this.#frames = this.#frames.slice(0, count);
+      this.#following = false;
+    } else if (count === 0) {
+      const leader = lastStarted;
+      if (leader !== undefined && leader !== this && leader.#frames[0] === frame) {
+        leader.#followed = true;
+        this.#frames = leader.#frames;
+        this.#following = true;
+        return;
+      }
+      lastStarted = this;
+    }
+    this.#frames.push(frame);
   }
 
   /**
-   * Takes everything queued as one chunk: the frame itself when there is one, else `join(frames,
-   * bytes)`. The queue is empty afterwards. The array handed to `join` is never reused, so a join
-   * may keep it to recognise the same burst on another connection.
+   * Takes everything queued as one chunk: the frame itself when there is one, else
+   * `joiner.join(...)`. The queue is empty afterwards. The array handed to `join` is never changed
+   * in its first `count` entries, so a join may keep it to recognise the same burst on another
+   * connection.
    */
-  take(joiner: { join(frames: Uint8Array[], bytes: number): Uint8Array }): Uint8Array | undefined {
+  take(joiner: FrameJoiner): Uint8Array | undefined {
+    const count = this.#count;
+    if (count === 0) return undefined;
     const frames = this.#frames;
-    if (frames.length === 0) return undefined;
     const bytes = this.#bytes;
+    this.#count = 0;
     this.#bytes = 0;
-    if (frames.length === 1) {
+    if (count === 1 && !this.#following && !this.#followed) {
       const only = frames[0];
       frames.length = 0; // a quiet stream keeps its array
       return only;
     }
-    this.#frames = [];
-    return joiner.join(frames, bytes);
+    this.#release();
+    return count === 1 ? frames[0] : joiner.join(frames, count, bytes);
   }
 
   clear(): void {
-    this.#frames = [];
+    this.#count = 0;
     this.#bytes = 0;
+    this.#release();
+  }
+
+  /** Starts a fresh array of its own, leaving the old one as it is (others may follow it). */
+  #release(): void {
+    this.#frames = [];
+    this.#following = false;
+    this.#followed = false;
+    if (lastStarted === this) lastStarted = undefined;
   }
 }

@@ -69,8 +69,16 @@ export interface HubBackend {
    * `limit`, when given, asks for at most that many events (the oldest ones): a lagging subscriber
    * catches up in slices. A backend may ignore it and return them all (`complete` and `head` keep
    * their meaning either way).
+   * `known`, when given with `limit`, finds events the caller already holds by id: a backend may
+   * then return those objects instead of fetching their content again (a remote backend transfers
+   * only the ids of the slice). It must return exactly what it would have read otherwise.
    */
-  readAfter(channel: string, after: string | undefined, limit?: number): Promise<ReadResult>;
+  readAfter(
+    channel: string,
+    after: string | undefined,
+    limit?: number,
+    known?: (id: string) => StoredEvent | undefined,
+  ): Promise<ReadResult>;
 
   /**
    * Delivers, in order and exactly once, every event of `channel` with an id after `after`, as it is

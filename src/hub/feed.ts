@@ -122,6 +122,9 @@ export class ChannelFeed {
     this.#missedListeners.delete(listener);
   }
 
+  /** The stored event with this id, if this feed still holds it (received live or read recently). */
+  readonly known = (id: string): StoredEvent | undefined => this.#cache.get(id)?.stored;
+
   /** The prepared form of a stored event, encoded at most once while it stays in the cache. */
   prepare(stored: StoredEvent): PreparedEvent {
     let prepared = this.#cache.get(stored.id);

@@ -20,6 +20,7 @@ function demandOf(sink: SourceSink): number {
 /** The fast path: frames straight to a connection. */
 export class FrameOutput implements SubscriptionOutput {
   readonly batched: boolean;
+  readonly joins = true;
   readonly paced: boolean;
   readonly #sink: SourceSink;
 
@@ -73,7 +74,10 @@ export class FrameOutput implements SubscriptionOutput {
 
 /** An rxjs Subscriber, paced by the connection that subscribed it, if any. */
 export class ObservableOutput implements SubscriptionOutput {
-  readonly batched = false;
+  // Live events come a turn at a time (one subscriber's run of calls, not one call per subscriber
+  // per event) and go out one by one, through whatever operators the subscriber applied.
+  readonly batched = true;
+  readonly joins = false;
   readonly paced: boolean;
   readonly #subscriber: Subscriber<HubEvent>;
   readonly #sink: SourceSink | undefined;
@@ -91,7 +95,7 @@ export class ObservableOutput implements SubscriptionOutput {
   }
 
   batch(): void {
-    throw new Error('an Observable output takes events one by one');
+    throw new Error('an Observable output emits events one by one, never joined bytes');
   }
 
   signal(event: HubEvent): void {

@@ -44,13 +44,15 @@ export interface SubscriptionHost {
 
 /** Where a subscription delivers, and how much it may deliver now. */
 export interface SubscriptionOutput {
-  /** True when a single-channel stream may write each turn's live events as one shared batch. */
+  /** True when a single-channel stream takes each turn's live events at once (a {@link FeedBatch}). */
   readonly batched: boolean;
+  /** True when `batch()` writes a batch as its shared joined bytes; otherwise its events go out one by one. */
+  readonly joins: boolean;
   /** True when `demand()` reflects a real consumer; otherwise long catch-ups yield between slices. */
   readonly paced: boolean;
   /** One event of the stream; `streamId` is set on multi-channel streams. */
   event(event: PreparedEvent, streamId: string | undefined): void;
-  /** A turn's live events of a single-channel stream, when `batched`. */
+  /** A turn's live events of a single-channel stream, when `batched` and `joins`. */
   batch(batch: FeedBatch): void;
   /** A gap signal (visible to every kind of subscriber). */
   signal(event: HubEvent): void;
@@ -120,12 +122,25 @@ export class HubSubscription {
     this.#channels.forEach((channel, index) => {
       const feed = this.#host.acquireFeed(channel);
       this.#feeds.push(feed);
+      // Called per event per subscriber: no closure made per call.
       if (batched) {
-        const listener = (batch: FeedBatch) => this.#guard(() => this.#onBatch(batch));
+        const listener = (batch: FeedBatch) => {
+          try {
+            this.#onBatch(batch);
+          } catch (err) {
+            this.#fail(err);
+          }
+        };
         feed.addBatchListener(listener);
         this.#detach.push(() => feed.removeBatchListener(listener));
       } else {
-        const listener = (event: PreparedEvent) => this.#guard(() => this.#onLive(index, event));
+        const listener = (event: PreparedEvent) => {
+          try {
+            this.#onLive(index, event);
+          } catch (err) {
+            this.#fail(err);
+          }
+        };
         feed.add(listener);
         this.#detach.push(() => feed.remove(listener));
       }
@@ -246,7 +261,8 @@ export class HubSubscription {
     const limit = Math.max(16, Math.min(CATCH_UP_SLICE, Math.ceil(CATCH_UP_SLICE_BYTES / this.#eventBytes)));
     const { backend } = this.#host;
     const cursors = [...this.#cursors];
-    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit)));
+    // Events the feed still holds need not travel again: a remote backend sends only their ids.
+    return Promise.all(this.#channels.map((channel, i) => backend.readAfter(channel, cursors[i], limit, this.#feeds[i].known)));
   }
 
   /**
@@ -409,9 +425,9 @@ export class HubSubscription {
       return;
     }
     const out = this.#out;
-    // The common case: one shared buffer, no comparison. The cursor moves first, since writing
-    // may end the stream.
-    if (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0) {
+    // The common case of the frame output: one shared buffer, no comparison. The cursor moves
+    // first, since writing may end the stream.
+    if (out.joins && (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0)) {
       const demand = out.demand();
       if (demand === Infinity || batch.byteLength <= demand) {
         this.#synced[0] = true;
@@ -421,7 +437,8 @@ export class HubSubscription {
         return;
       }
     }
-    // Just caught up (part of the batch went out already), or more than the output takes now.
+    // One by one: an Observable output, or just caught up (part of the batch went out already),
+    // or more than the output takes now.
     const events = batch.events;
     for (let i = 0; i < events.length && !this.#closed; i++) {
       if (out.demand() <= 0) {

@@ -106,20 +106,27 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       return entryToEvent(channel, id, fields);
     },
 
-    async readAfter(channel: string, after: string | undefined, limit?: number): Promise<ReadResult> {
+    async readAfter(channel: string, after: string | undefined, limit?: number, known?: (id: string) => StoredEvent | undefined): Promise<ReadResult> {
       checkOpen();
       const key = channelKey(keyPrefix, channel);
       const valid = after === undefined || isStreamId(after);
+      const slice = sliceArgs(limit);
+      // A slice of events the caller holds comes back as ids only (see READ_SCRIPT).
+      const idsOnly = known !== undefined && slice.length > 0 && valid && after !== undefined;
       await command.whenReady(connectTimeoutMs, 'read');
       let reply: ReadReply;
       try {
         // A malformed id never reaches Redis: the read then only fetches the head.
-        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '', ...sliceArgs(limit));
+        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '', ...slice, ...(idsOnly ? ['ids'] : []));
       } catch (err) {
         throw command.failure('read', err, { channel, key: replyPrefix + key });
       }
+      if (idsOnly && !holdsSlice(reply, known)) {
+        // The caller lacks some of them (fallen out of its cache): read the slice in full.
+        return this.readAfter(channel, after, limit);
+      }
       rememberHead(heads, channel, reply);
-      const result = interpretRead(channel, after, valid, reply);
+      const result = interpretRead(channel, after, valid, reply, idsOnly ? known : undefined);
       if (result !== undefined) return result;
       // A bounded slice starting at the trimmed edge: read the whole window, keep its oldest part.
       const whole = await this.readAfter(channel, after);
@@ -168,6 +175,13 @@ function physicalBound(limit: number, floor: number): string {
 
 
 /** The script argument of a bounded slice (none for a whole read). */
+/** True when `known` finds every entry of a slice reply. */
+function holdsSlice(reply: ReadReply, known: (id: string) => StoredEvent | undefined): boolean {
+  if (reply.length === 0) return true;
+  for (const [id] of reply[5]) if (known(id) === undefined) return false;
+  return true;
+}
+
 function sliceArgs(limit: number | undefined): string[] {
   return limit !== undefined && Number.isSafeInteger(limit) && limit > 0 ? [String(limit)] : [];
 }

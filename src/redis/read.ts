@@ -20,12 +20,14 @@ export type ReadReply =
  * The answer of readAfter from what READ_SCRIPT saw (`valid`: `after` is a stream id). For a
  * bounded slice (entries oldest first), `undefined` when its first entry is outside the history
  * bounds: the caller then reads the whole window instead (a cursor at the trimmed edge, rare).
+ * `known` gives the events of a slice read as ids only (every one of them, checked by the caller).
  */
 export function interpretRead(
   channel: string,
   after: string | undefined,
   valid: boolean,
   reply: ReadReply,
+  known?: (id: string) => StoredEvent | undefined,
 ): ReadResult | undefined {
   if (reply.length === 0) {
     return { events: [], complete: after === undefined || after === ZERO_ID, head: ZERO_ID };
@@ -62,7 +64,8 @@ export function interpretRead(
       const byAge = maxAgeMs >= 0 && streamIdTime(first[0]) <= cutoff;
       if (byCount || byAge) return undefined;
     }
-    return { events: newestFirst.map(([id, fields]) => entryToEvent(channel, id, fields)), complete, head };
+    const events = newestFirst.map(([id, fields]) => known?.(id) ?? entryToEvent(channel, id, fields));
+    return { events, complete, head };
   }
   let entries = newestFirst;
   if (maxEvents >= 0 && entries.length > maxEvents) {

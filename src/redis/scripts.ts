@@ -55,6 +55,8 @@ return id
  * entries after ARGV[1] newest first (at most the newest entry's maxEvents + 1) }.
  * With ARGV[2], a count: the entries after ARGV[1] oldest first, at most that many, and a seventh
  * element "asc" (a lagging subscriber's bounded slice; trimming is then judged by the caller).
+ * With ARGV[3] "ids" as well, each entry of the slice carries only its `s` field: the caller holds
+ * the events already and needs to know which ones come next (a reply of ids, not of payloads).
  */
 export const READ_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
@@ -75,6 +77,15 @@ local limit = ARGV[2] and tonumber(ARGV[2]) or nil
 if ARGV[1] ~= '' and limit and limit > 0 then
   local r = redis.pcall('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', limit)
   if type(r) == 'table' and not r.err then entries = r end
+  if ARGV[3] == 'ids' then
+    for i = 1, #entries do
+      local f, seq = entries[i][2], {}
+      for j = 1, #f, 2 do
+        if f[j] == 's' then seq = { 's', f[j + 1] } end
+      end
+      entries[i] = { entries[i][1], seq }
+    end
+  end
   return { lastId, maxDeleted, first, now, newest, entries, 'asc' }
 end
 if ARGV[1] ~= '' then
