@@ -1,7 +1,9 @@
 // A server process of the scale benchmark (bench/scale.mjs): either eventide (a hub route on the
 // shared Redis) or, with SCALE_MODE=plain, the plain node:http loop holding the same connections
-// (the memory baseline). Controlled over IPC: 'stats' -> rss, heap, connections.
+// (the memory baseline). Controlled over IPC: 'stats' -> rss, heap, connections; 'snapshot' writes a
+// heap snapshot (bench/scale-memory.mjs).
 import http from 'node:http';
+import { writeHeapSnapshot } from 'node:v8';
 import { Controller, Hub, Sse, createApp, type RequestContext } from '../dist/index.js';
 import { redisBackend } from '../dist/redis/index.js';
 
@@ -48,7 +50,9 @@ process.on('message', async (message: { cmd: string }) => {
     if (global.gc) global.gc();
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
-    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, connections: connections(), cpuUs: cpu.user + cpu.system });
+    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: connections(), cpuUs: cpu.user + cpu.system });
+  } else if (message.cmd === 'snapshot') {
+    process.send!({ cmd: 'snapshot', path: writeHeapSnapshot((message as { path?: string }).path) });
   } else if (message.cmd === 'stop') {
     await close();
     process.exit(0);

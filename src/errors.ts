@@ -42,6 +42,11 @@ export interface EventideErrorOptions {
   expose?: boolean;
   /** The underlying error, if any. */
   cause?: unknown;
+  /**
+   * Headers of the error answer (e.g. `WWW-Authenticate`, `Retry-After`, `Link`). The answer drops
+   * what the handler set for its stream; these are sent with it. Names and values are checked here.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -57,6 +62,8 @@ export class EventideError extends Error {
   readonly code: EventideErrorCode;
   readonly status: number;
   readonly expose: boolean;
+  /** Headers the error answer carries (see {@link EventideErrorOptions.headers}). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(code: EventideErrorCode, message: string, options: EventideErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -64,6 +71,7 @@ export class EventideError extends Error {
     this.code = code;
     this.status = options.status ?? 500;
     this.expose = options.expose ?? code === 'EVENTIDE_HTTP';
+    this.headers = options.headers === undefined ? undefined : checkedHeaders(options.headers);
   }
 }
 
@@ -79,16 +87,37 @@ export class EventideError extends Error {
  *   if (!item) throw httpError(404, `no item ${ctx.params.id}`);
  *   return item;
  * }
+ * // With headers on the answer:
+ * throw httpError(401, 'sign in first', { headers: { 'WWW-Authenticate': 'Bearer' } });
  * ```
  */
-export function httpError(status: number, message: string): EventideError {
+export function httpError(status: number, message: string, options: { headers?: Readonly<Record<string, string>> } = {}): EventideError {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new EventideError(
       'EVENTIDE_INVALID_OPTION',
       `httpError(status) takes an integer from 400 to 599, got ${String(status)}`,
     );
   }
-  return new EventideError('EVENTIDE_HTTP', message, { status, expose: true });
+  return new EventideError('EVENTIDE_HTTP', message, { status, expose: true, headers: options.headers });
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// A field value: visible ASCII, Latin-1 and inner spaces or tabs; no CR, LF or NUL.
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function checkedHeaders(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  if (headers === null || typeof headers !== 'object') {
+    throw new EventideError('EVENTIDE_INVALID_OPTION', 'error headers must be an object of header names to string values');
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) throw new EventideError('EVENTIDE_INVALID_OPTION', `error header name ${JSON.stringify(name)} is not an HTTP token`);
+    if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
+      throw new EventideError('EVENTIDE_INVALID_OPTION', `error header ${name} must be a string without CR, LF or NUL, got ${JSON.stringify(value)}`);
+    }
+    out[name] = value;
+  }
+  return Object.freeze(out);
 }
 
 /** True when `value` is an {@link EventideError}, optionally with the given code. */

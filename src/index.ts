@@ -47,6 +47,7 @@ export type {
   ReadinessCheck,
   HealthTarget,
   HealthControllerOptions,
+  AppOperations,
 } from './operations/index.js';
 export { Hub, GAP_EVENT_TYPE, ANCHOR_EVENT_TYPE, isAnchor, MemoryBackend, createMemoryBackend } from './hub/index.js';
 export type {

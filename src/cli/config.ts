@@ -48,6 +48,7 @@ export const FLAGS = {
   'publish-origins': { type: 'string' },
   'cookie-name': { type: 'string' },
   subscriptions: { type: 'boolean' },
+  'subscriptions-ttl': { type: 'string' },
   'redis-url': { type: 'string' },
   'redis-prefix': { type: 'string' },
   channel: { type: 'string' },
@@ -128,6 +129,9 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): Hub
     }
   }
   const cookieName = str('cookie-name');
+  const redisUrl = str('redis-url');
+  const redisPrefix = str('redis-prefix');
+  const subscriptionsTtlMs = int('subscriptions-ttl', 30, 1) * 1000;
   const publisherJwt = role('publisher');
   const subscriberJwt = role('subscriber');
   const mercure: MercureHubOptions = {
@@ -135,6 +139,8 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): Hub
     ...(subscriberJwt ? { subscriberJwt } : {}),
     anonymous: bool('anonymous'),
     subscriptions: bool('subscriptions'),
+    // In a cluster, the subscriptions API lists every process's subscriptions, kept in Redis.
+    ...(redisUrl !== undefined ? { subscriptionsRedis: { url: redisUrl, ttlMs: subscriptionsTtlMs, ...(redisPrefix ? { keyPrefix: redisPrefix } : {}) } } : {}),
     accessTokensOnly: bool('access-tokens-only'),
     ...(list('cors-origins') ? { corsOrigins: list('cors-origins') } : {}),
     ...(list('publish-origins') ? { publishOrigins: list('publish-origins') } : {}),
@@ -151,8 +157,8 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): Hub
     host: str('host') ?? '127.0.0.1',
     port: int('port', 3000),
     tls,
-    redisUrl: str('redis-url'),
-    redisPrefix: str('redis-prefix'),
+    redisUrl,
+    redisPrefix,
     historySize: int('history-size', 10_000),
     historyMaxAgeMs: int('history-max-age', 3600) * 1000,
     heartbeatMs: int('heartbeat', 15_000),

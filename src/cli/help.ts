@@ -52,7 +52,10 @@ Browsers
 
 Hub
   --subscriptions              EVENTIDE_HUB_SUBSCRIPTIONS=1  subscription events and the
-                                                           subscriptions API
+                                                           subscriptions API (with --redis-url, it
+                                                           lists the subscriptions of every process)
+  --subscriptions-ttl <s>      EVENTIDE_HUB_SUBSCRIPTIONS_TTL  seconds a dead process's subscriptions
+                                                           stay listed (Redis; default 30, min 1)
   --redis-url <url>            EVENTIDE_HUB_REDIS_URL      Redis backend: processes on one Redis form a
                                                            cluster (default: in memory, one process)
   --redis-prefix <prefix>      EVENTIDE_HUB_REDIS_PREFIX   Redis key prefix (default eventide:)

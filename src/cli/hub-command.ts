@@ -61,6 +61,7 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
     url: `${config.tls ? 'https' : 'http'}://${host}:${address.port}`,
     close: async () => {
       await closeServer();
+      await mercure.close();
       await hub.close();
     },
   };

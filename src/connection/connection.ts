@@ -27,7 +27,7 @@ export interface ConnectionHooks {
   /** Called once, when the stream has ended for any reason. Must not throw. */
   onClose(connection: SseConnection, reason: CloseReason): void;
   /** Called with errors the application should hear of (source failures, invalid events). Must not throw. */
-  onError(err: unknown): void;
+  onError(err: unknown, connection: SseConnection): void;
 }
 
 const HEARTBEAT = Buffer.from(':\n');
@@ -114,6 +114,11 @@ export class SseConnection implements Flushable, SourceSink {
   route = '';
   /** When the stream opened (`performance.now()` milliseconds; set by the app). */
   openedAt = 0;
+  /**
+   * What the app knows this stream by (its exchange; set by the app): the hooks are shared by every
+   * stream of an app, so they find the request through it rather than through a closure per stream.
+   */
+  owner: unknown = undefined;
 
   constructor(sink: Sink, abort: Aborter, options: Required<StreamOptions>, hooks: ConnectionHooks) {
     this.sink = sink;
@@ -189,7 +194,7 @@ export class SseConnection implements Flushable, SourceSink {
 
   error(err: unknown): void {
     if (this.#closed) return;
-    this.#hooks.onError(err);
+    this.#hooks.onError(err, this);
     if (!this.#committed) {
       // Nothing was sent yet: the platform answers an ordinary HTTP error instead of a stream.
       this.#teardown('error');
@@ -308,6 +313,7 @@ export class SseConnection implements Flushable, SourceSink {
     } catch (err) {
       this.#hooks.onError(
         new EventideError('EVENTIDE_STREAM_FAILED', `writing the stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+        this,
       );
       this.destroy('error');
     }
@@ -375,7 +381,7 @@ export class SseConnection implements Flushable, SourceSink {
     try {
       source.stop();
     } catch (err) {
-      this.#hooks.onError(err);
+      this.#hooks.onError(err, this);
     }
   }
 
@@ -405,7 +411,7 @@ export class SseConnection implements Flushable, SourceSink {
       );
     } catch (err) {
       // An abort listener of the user's threw.
-      this.#hooks.onError(err);
+      this.#hooks.onError(err, this);
     }
     this.#wake();
     this.#hooks.onClose(this, reason);

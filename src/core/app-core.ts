@@ -1,7 +1,7 @@
 // The platform-neutral application: options, route table, stream admission and accounting,
 // heartbeats, error reporting, and the graceful close every platform shares.
 import type { IncomingMessage } from 'node:http';
-import { SseConnection } from '../connection/connection.js';
+import { SseConnection, type ConnectionHooks } from '../connection/connection.js';
 import { HeartbeatScheduler } from '../connection/heartbeat.js';
 import { resolveStreamOptions, type StreamOptions } from '../connection/options.js';
 import { EventideError } from '../errors.js';
@@ -12,9 +12,9 @@ import { checkGuards, type Guard } from './guards.js';
 import { checkTrustProxy, clientAddress, peerTrusted, requestOrigin, type TrustProxy } from './client-address.js';
 import { dispatch, type DispatchHost } from './dispatch.js';
 import type { Exchange } from './exchange.js';
-import { LazyAbort } from './lazy-abort.js';
+import { clientGone, LazyAbort } from './lazy-abort.js';
 import { pathOf } from './path.js';
-import { applyStreamHeaders } from './stream-head.js';
+import { prepareStreamHead } from './stream-head.js';
 import { toSource } from '../sources/index.js';
 import { StreamRegistry, type AppStats } from './streams.js';
 import { errorCode, OperationsEvents, type OperationsListener, type RejectReason } from '../operations/events.js';
@@ -105,6 +105,8 @@ export interface AppCore {
   observe(listener: OperationsListener): () => void;
   /** The streams open now. */
   openStreams(): IterableIterator<OpenStream>;
+  /** Every exchange whose response is not finished yet (in-flight requests and open streams). */
+  inFlight(): IterableIterator<Exchange>;
   /** The routes of the controllers (`HEAD` is implied by `GET`), for platforms that register routes. */
   readonly routes: readonly { method: string; pattern: string }[];
   /** True when a route answers `method` on the path of `target` (the platform calls its fallback otherwise). */
@@ -139,7 +141,6 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   const heartbeats = new HeartbeatScheduler();
   /** Every exchange whose response is not finished yet: in-flight requests and open streams. */
   const live = new Set<Exchange>();
-  const liveStreams = new Map<Exchange, SseConnection>();
   let onIdle: (() => void) | undefined;
   let closing = false;
   let draining = false;
@@ -165,6 +166,26 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   };
   const nativeRequest = (exchange: Exchange) => exchange.nativeRequest as IncomingMessage | undefined;
 
+  // One set of hooks for every stream of the app: a stream finds its exchange through `owner`.
+  const hooks: ConnectionHooks = {
+    heartbeats,
+    onClose: (closed, reason) => {
+      registry.closed(closed, reason);
+      if (events.active) {
+        events.emit({
+          type: 'stream.closed',
+          route: closed.route,
+          reason,
+          durationMs: performance.now() - closed.openedAt,
+          events: closed.eventsWritten,
+          bytes: closed.bytesWritten,
+        });
+      }
+      if (registry.open.size === 0) onDrained?.();
+    },
+    onError: (err, connection) => report(err, nativeRequest(connection.owner as Exchange), connection.route),
+  };
+
   const host: DispatchHost = {
     table,
     bodyLimit,
@@ -182,28 +203,11 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     report: (err, exchange) => report(err, nativeRequest(exchange)),
     startStream(exchange, source, abort, streamOptions, slot, route = '') {
       const sink = exchange.openSink();
-      const connection = new SseConnection(sink, abort, streamOptions, {
-        heartbeats,
-        onClose: (closed, reason) => {
-          registry.closed(closed, reason);
-          if (events.active) {
-            events.emit({
-              type: 'stream.closed',
-              route: closed.route,
-              reason,
-              durationMs: performance.now() - closed.openedAt,
-              events: closed.eventsWritten,
-              bytes: closed.bytesWritten,
-            });
-          }
-          if (registry.open.size === 0) onDrained?.();
-        },
-        onError: (err) => report(err, nativeRequest(exchange), route),
-      });
+      const connection = new SseConnection(sink, abort, streamOptions, hooks);
       connection.route = route;
       connection.openedAt = performance.now();
+      connection.owner = exchange;
       registry.opened(connection, slot);
-      liveStreams.set(exchange, connection);
       if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address });
       if (closing) connection.end('server');
       else if (draining) connection.endWithRetry(drainRetryMs + Math.round(Math.random() * drainJitterMs));
@@ -214,7 +218,6 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
 
   const finished = (exchange: Exchange) => {
     live.delete(exchange);
-    liveStreams.delete(exchange);
     if (live.size === 0) onIdle?.();
   };
 
@@ -262,8 +265,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
         }
       }
       const abort = new LazyAbort();
-      exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
-      if (!exchange.headSent) applyStreamHeaders(exchange);
+      exchange.onAbort(() => abort.abort(clientGone()));
+      prepareStreamHead(exchange);
       host.startStream(exchange, source, abort, resolved, slot);
     },
     stats: registry.stats,
@@ -276,6 +279,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     report: (err, req) => report(err, req),
     observe: (listener) => events.add(listener),
     openStreams: () => registry.open.keys(),
+    inFlight: () => live.values(),
     health: () => healthReport({ draining, closing }, readiness),
     drain(drainOptions) {
       const settings = resolveDrain('drain()', drainOptions);
@@ -323,10 +327,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
           onIdle = undefined;
         }
         // Past the grace period: clients that do not read, and handlers that never answered.
-        for (const [exchange, connection] of [...liveStreams]) {
-          connection.destroy('server');
-          exchange.destroy();
-        }
+        for (const connection of [...registry.open.keys()]) connection.destroy('server');
         for (const exchange of [...live]) exchange.destroy();
         cutRest?.();
       })();

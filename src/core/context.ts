@@ -8,6 +8,10 @@ import type { LazyAbort } from './lazy-abort.js';
  * with `experimentalDecorators`, parameter decorators pick parts of it (and an undecorated method
  * receives it whole).
  *
+ * `Req` and `Res` are the platform's own objects (`ctx.req`, `ctx.res`): node's by default; on the
+ * fetch platform write `RequestContext<Request, undefined>` (exported as `WebRequestContext` by
+ * `eventide/web`), over HTTP/2 `RequestContext<Http2ServerRequest, Http2ServerResponse>`.
+ *
  * @example
  * ```ts
  * @Sse('rooms/:room')
@@ -16,7 +20,7 @@ import type { LazyAbort } from './lazy-abort.js';
  * }
  * ```
  */
-export interface RequestContext {
+export interface RequestContext<Req = IncomingMessage, Res = ServerResponse> {
   /** The request method, upper case. */
   readonly method: string;
   /** The parsed request URL (relative URLs resolved against the Host header). */
@@ -43,16 +47,18 @@ export interface RequestContext {
   readonly ip: string;
   /**
    * The platform's request object: Node's `IncomingMessage` on node:http, Express, Fastify and
-   * NestJS; `Http2ServerRequest` (node:http2's compatibility API) over HTTP/2.
+   * NestJS; `Http2ServerRequest` (node:http2's compatibility API) over HTTP/2; the web `Request`
+   * on the fetch platform.
    */
-  readonly req: IncomingMessage;
+  readonly req: Req;
   /**
    * The platform's response object: Node's `ServerResponse` on node:http, Express, Fastify and
-   * NestJS; `Http2ServerResponse` over HTTP/2. Prefer `status()` and `setHeader()`. A handler that writes the response through it
+   * NestJS; `Http2ServerResponse` over HTTP/2; `undefined` on the fetch platform, whose Response
+   * eventide builds. Prefer `status()` and `setHeader()`. A handler that writes the response through it
    * owns it: an ordinary route's return value is then ignored; a stream route's stream is written
    * after the handler's head if the handler left the response open, and not started if it ended it.
    */
-  readonly res: ServerResponse;
+  readonly res: Res;
   /** Sets the response status; possible until the stream opens (the handler's own turn). */
   status(code: number): this;
   /** Sets a response header; possible until the stream opens. */

@@ -13,10 +13,10 @@ import type { CorsPolicy } from './cors.js';
 import { respondError, setLastingHeaders } from './error-reply.js';
 import { runGuards } from './guards.js';
 import type { Exchange } from './exchange.js';
-import { LazyAbort } from './lazy-abort.js';
+import { clientGone, LazyAbort } from './lazy-abort.js';
 import { pathOf } from './path.js';
 import { sendValue } from './reply.js';
-import { applyStreamHeaders } from './stream-head.js';
+import { applyStreamHeaders, prepareStreamHead } from './stream-head.js';
 import type { StreamSlot } from './streams.js';
 
 /** What dispatch needs of the app that hosts it. */
@@ -40,8 +40,8 @@ export interface DispatchHost {
     slot: StreamSlot,
     route?: string,
   ): void;
-  /** Hears of errors the application should know about; never throws. */
-  report(err: unknown, exchange: Exchange): void;
+  /** Hears of errors the application should know about; never throws. Callable unbound. */
+  readonly report: (err: unknown, exchange: Exchange) => void;
 }
 
 function stopQuietly(source: StreamSource, host: DispatchHost, exchange: Exchange): void {
@@ -87,8 +87,8 @@ function allowHeader(allowed: readonly string[]): string {
 }
 
 export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<void> {
-  const abort = new LazyAbort((err) => host.report(err, exchange));
-  exchange.onAbort(() => abort.abort(new EventideError('EVENTIDE_CLOSED', 'the client went away')));
+  const abort = new LazyAbort(host.report, exchange);
+  exchange.onAbort(() => abort.abort(clientGone()));
   let slot: StreamSlot | undefined;
   try {
     const pathname = pathOf(exchange.target);
@@ -156,7 +156,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
       }
       return;
     }
-    if (!exchange.headSent) applyStreamHeaders(exchange);
+    prepareStreamHead(exchange);
     host.startStream(exchange, source, abort, route.stream, slot!, route.pattern);
     slot = undefined; // the stream holds it now
   } catch (err) {

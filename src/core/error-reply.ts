@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { publicError, statusOf } from '../connection/public-error.js';
+import { EventideError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 
 const utf8 = new TextEncoder();
@@ -34,5 +35,11 @@ export function respondError(exchange: Exchange, err: unknown, extraHeaders?: Re
   exchange.setHeader('Content-Length', body.length);
   for (const [name, value] of Object.entries(lasting.get(exchange) ?? {})) exchange.setHeader(name, value);
   for (const [name, value] of Object.entries(extraHeaders ?? {})) exchange.setHeader(name, value);
+  if (err instanceof EventideError && err.headers !== undefined) {
+    for (const [name, value] of Object.entries(err.headers)) {
+      const lower = name.toLowerCase();
+      if (lower !== 'content-length' && lower !== 'content-type') exchange.setHeader(name, value);
+    }
+  }
   exchange.send(body);
 }

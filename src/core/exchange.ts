@@ -47,6 +47,11 @@ export interface Exchange {
   send(body: Uint8Array | undefined): void;
   /** Sends the head and the file's byte range; resolves when done or aborted. Releases the file on abort. */
   sendFile(file: FileBody): Promise<void>;
+  /**
+   * True when the sink writes the stream's default headers (where none of the same name is set)
+   * as it opens, so the core does not set them beforehand.
+   */
+  readonly writesStreamHeaders?: boolean;
   /** The sink a stream writes to. Called at most once. */
   openSink(): Sink;
   /** Cuts the response at once (it started and cannot be completed). */

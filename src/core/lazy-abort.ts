@@ -1,3 +1,11 @@
+import { EventideError } from '../errors.js';
+import type { Exchange } from './exchange.js';
+
+/** The abort reason of a request whose client went away. */
+export function clientGone(): EventideError {
+  return new EventideError('EVENTIDE_CLOSED', 'the client went away');
+}
+
 /**
  * An AbortController made only when someone asks for its signal: most streams never look at
  * `ctx.signal`, and an AbortController with its EventTarget costs about 1 KB per connection.
@@ -10,10 +18,14 @@ export class LazyAbort {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
-  readonly #report: (err: unknown) => void;
+  // The reporter is shared and told which request an error is about: no closure per request.
+  readonly #report: ((err: unknown, exchange: Exchange) => void) | undefined;
+  readonly #exchange: Exchange | undefined;
 
-  constructor(report: (err: unknown) => void = () => undefined) {
+  /** `report(err, exchange)` hears of errors thrown by abort listeners of the request `exchange`. */
+  constructor(report?: (err: unknown, exchange: Exchange) => void, exchange?: Exchange) {
     this.#report = report;
+    this.#exchange = exchange;
   }
 
   get signal(): AbortSignal {
@@ -38,7 +50,11 @@ export class LazyAbort {
   }
 
   #guardListeners(signal: AbortSignal): void {
-    const report = this.#report;
+    const reporter = this.#report;
+    const exchange = this.#exchange;
+    const report = (err: unknown) => {
+      if (reporter && exchange) reporter(err, exchange);
+    };
     const wrapped = new WeakMap<object, EventListener>();
     const guard = (listener: EventListenerOrEventListenerObject): EventListener => {
       let safe = wrapped.get(listener);

@@ -6,7 +6,17 @@ import type { Exchange } from './exchange.js';
  * compression leave it alone), `X-Accel-Buffering: no` (nginx does not buffer it).
  */
 export function applyStreamHeaders(exchange: Exchange): void {
-  if (!exchange.hasHeader('content-type')) exchange.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-  if (!exchange.hasHeader('cache-control')) exchange.setHeader('Cache-Control', 'no-cache, no-transform');
-  if (!exchange.hasHeader('x-accel-buffering')) exchange.setHeader('X-Accel-Buffering', 'no');
+  for (const [name, value] of STREAM_HEADERS) if (!exchange.hasHeader(name)) exchange.setHeader(name, value);
+}
+
+/** The default headers of an event stream (see {@link applyStreamHeaders}). */
+export const STREAM_HEADERS: readonly (readonly [string, string])[] = [
+  ['Content-Type', 'text/event-stream; charset=utf-8'],
+  ['Cache-Control', 'no-cache, no-transform'],
+  ['X-Accel-Buffering', 'no'],
+];
+
+/** Before a stream opens: the default headers, unless the exchange's sink writes them as it opens. */
+export function prepareStreamHead(exchange: Exchange): void {
+  if (!exchange.headSent && !exchange.writesStreamHeaders) applyStreamHeaders(exchange);
 }

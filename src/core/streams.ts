@@ -57,18 +57,15 @@ export class StreamRegistry {
     }
     this.#reserved++;
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
-    let released = false;
-    return {
-      address,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#reserved--;
-        const count = (this.#perAddress.get(address) ?? 1) - 1;
-        if (count <= 0) this.#perAddress.delete(address);
-        else this.#perAddress.set(address, count);
-      },
-    };
+    return new Slot(this, address);
+  }
+
+  /** Gives back a slot's place. Called once per slot, by the slot. */
+  release(address: string): void {
+    this.#reserved--;
+    const count = (this.#perAddress.get(address) ?? 1) - 1;
+    if (count <= 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, count);
   }
 
   /** A stream opened in `slot`. */
@@ -86,5 +83,23 @@ export class StreamRegistry {
     slot.release();
     this.stats.openStreams = this.open.size;
     if (reason === 'slow-client') this.stats.slowClientsClosed++;
+  }
+}
+
+/** A slot as a small object rather than a closure: one is held by every open stream. */
+class Slot implements StreamSlot {
+  readonly address: string;
+  #registry: StreamRegistry | undefined;
+
+  constructor(registry: StreamRegistry, address: string) {
+    this.#registry = registry;
+    this.address = address;
+  }
+
+  release(): void {
+    const registry = this.#registry;
+    if (registry === undefined) return;
+    this.#registry = undefined;
+    registry.release(this.address);
   }
 }

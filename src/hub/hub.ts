@@ -73,6 +73,7 @@ export class Hub {
   readonly #host: SubscriptionHost;
   #closed = false;
   #closing: Promise<void> | undefined;
+  #lagging = 0;
 
   /**
    * @param options - `backend` (default: in-memory), `history` (default: 1,000 events and one
@@ -99,6 +100,9 @@ export class Hub {
       acquireFeed: (channel) => this.#acquireFeed(channel),
       releaseFeed: (feed) => this.#releaseFeed(feed),
       report: (error, channels) => this.#report(error, channels),
+      countLagging: (delta) => {
+        this.#lagging += delta;
+      },
     };
   }
 
@@ -110,6 +114,15 @@ export class Hub {
   /** How many subscriptions are open. */
   get subscriptionCount(): number {
     return this.#subscriptions.size;
+  }
+
+  /**
+   * How many open subscriptions are catching up: they fell behind the live fan-out (their client
+   * read too slowly, or they resumed from further back than one read) and read from the history
+   * until they rejoin it. A lasting high count means clients slower than the channels they follow.
+   */
+  get laggingSubscriptions(): number {
+    return this.#lagging;
   }
 
   /**

@@ -38,6 +38,8 @@ export interface SubscriptionHost {
   releaseFeed(feed: ChannelFeed): void;
   /** Hears a failure that ended one subscription (a throwing subscriber, a failed read). */
   report(error: unknown, channels: readonly string[]): void;
+  /** Counts subscriptions behind the live feed: +1 when one falls behind, -1 when it is live again or closes. */
+  countLagging(delta: 1 | -1): void;
 }
 
 /** Where a subscription delivers, and how much it may deliver now. */
@@ -96,6 +98,8 @@ export class HubSubscription {
   #emitted = false;
   #eventBytes = 1024;
   #closed = false;
+  /** Fell behind the live feed and has not rejoined it (counted by the hub). */
+  #lagging = false;
 
   constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput) {
     this.#host = host;
@@ -152,6 +156,7 @@ export class HubSubscription {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#setLagging(false);
     this.#buffer = undefined;
     for (const detach of this.#detach) detach();
     this.#detach.length = 0;
@@ -346,7 +351,14 @@ export class HubSubscription {
     this.#buffer = undefined;
     this.#heldBytes = 0;
     this.#live = true;
+    this.#setLagging(false);
     return true;
+  }
+
+  #setLagging(lagging: boolean): void {
+    if (this.#lagging === lagging) return;
+    this.#lagging = lagging;
+    this.#host.countLagging(lagging ? 1 : -1);
   }
 
   /** Waits for the output to want more; closes it as slow when it takes nothing for the stall timeout. */
@@ -395,7 +407,9 @@ export class HubSubscription {
     this.#buffer = undefined;
     this.#heldBytes = 0;
     this.#synced.fill(false);
-    if (this.#catchingUp || this.#closed) return;
+    if (this.#closed) return;
+    this.#setLagging(true);
+    if (this.#catchingUp) return;
     this.#catchUp().catch((err: unknown) => this.#fail(err));
   }
 

@@ -9,16 +9,25 @@ import type { ResolvedMercureOptions } from './options.js';
 import { formOf, updateFromForm } from './publish.js';
 import { insufficientScope, invalidToken, missingToken, Refusal } from './refusal.js';
 import { authorize, findToken } from './request-auth.js';
-import { SelectorCache } from './selectors.js';
+import { MATCH_TYPES, SelectorCache, type MatchType } from './selectors.js';
 import { PositionIndex } from './positions.js';
 import { selectionsOf, startPoint, UpdateDecoder, updateStream, visibility, type Selection } from './subscribe.js';
-import { describe, MERCURE_CONTEXT, SUBSCRIPTIONS_PATH, SubscriptionRegistry, type SubscriptionInfo } from './subscriptions.js';
+import { ClusterSubscriptions } from './cluster-subscriptions.js';
+import { describe, MERCURE_CONTEXT, SUBSCRIPTIONS_PATH, SubscriptionRegistry, type SubscriptionDirectory, type SubscriptionFilter, type SubscriptionInfo } from './subscriptions.js';
 import type { TokenVerifier } from './tokens.js';
 import { fromStored, toStored, type Update } from './update.js';
 
 const HUB_PATH = '/.well-known/mercure';
 const HOST = /^[A-Za-z0-9.\-]+(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$/;
 const HEADER_SAFE = /^[\t\x20-\x7e]*$/;
+const STATUS_TEXT: Record<Refusal['status'], string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Content Too Large',
+  503: 'Service Unavailable',
+};
 
 /** The keys of each role; `undefined` when the role has none configured. */
 export interface Verifiers {
@@ -28,7 +37,7 @@ export interface Verifiers {
 
 export class MercureCore {
   readonly selectors = new SelectorCache();
-  readonly registry = new SubscriptionRegistry();
+  readonly registry: SubscriptionDirectory;
   /** Requests whose subscription path segments were escaped once more by `wrapHandler`. */
   readonly escapedRequests = new WeakSet<object>();
   readonly #index: PositionIndex;
@@ -40,6 +49,8 @@ export class MercureCore {
     readonly verifiers: Verifiers,
   ) {
     this.#index = new PositionIndex(Math.max(1000, hub.history.maxEvents));
+    const shared = options.subscriptions ? options.subscriptionsRedis : undefined;
+    this.registry = shared === undefined ? new SubscriptionRegistry() : new ClusterSubscriptions(shared, options.channel, options.onError);
     this.#decoder = new UpdateDecoder(this.#index);
   }
 
@@ -49,6 +60,31 @@ export class MercureCore {
     const host = ctx.headers.host;
     const secure = (ctx.req.socket as { encrypted?: boolean }).encrypted === true;
     return `${secure ? 'https' : 'http'}://${host !== undefined && HOST.test(host) ? host : 'localhost'}${HUB_PATH}`;
+  }
+
+  /** Where the hub's protected resource metadata is (RFC 9728: the well-known path, then the hub's path). */
+  metadataUrl(ctx: Pick<RequestContext, 'headers' | 'req'>): string {
+    const hub = new URL(this.hubUrl(ctx));
+    return `${hub.origin}/.well-known/oauth-protected-resource${hub.pathname}`;
+  }
+
+  /**
+   * `GET /.well-known/oauth-protected-resource/.well-known/mercure`: the hub's protected resource
+   * metadata ([draft-08] Protected Resource Metadata, RFC 9728).
+   */
+  metadata(ctx: RequestContext): string {
+    this.#common(ctx);
+    ctx.setHeader('Content-Type', 'application/json');
+    const { audience, issuers, jwksUri, cookieNames } = this.options;
+    return JSON.stringify({
+      // The value access tokens must carry in `aud`: the configured audience, else the hub's URL.
+      resource: audience?.[0] ?? this.hubUrl(ctx),
+      ...(issuers !== undefined ? { authorization_servers: issuers } : {}),
+      ...(jwksUri !== undefined ? { jwks_uri: jwksUri } : {}),
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: cookieNames.length > 0,
+      mercure_version: 8,
+    });
   }
 
   /** The discovery `Link` header value. */
@@ -76,7 +112,7 @@ export class MercureCore {
     const found = findToken(ctx.headers, ctx.url.searchParams, this.options.cookieNames);
     if (found instanceof Refusal) throw found;
     if (found === undefined) {
-      if (required !== undefined) throw missingToken(required);
+      if (required !== undefined) throw missingToken(required, this.metadataUrl(ctx));
       return { grant: ANONYMOUS };
     }
     // No key to check it with: the token cannot be valid here.
@@ -177,7 +213,7 @@ export class MercureCore {
     if (!(err instanceof Refusal)) throw err;
     ctx.status(err.status);
     for (const [name, value] of Object.entries(err.headers)) ctx.setHeader(name, value);
-    return { statusCode: err.status, error: err.status === 401 ? 'Unauthorized' : err.status === 403 ? 'Forbidden' : 'Bad Request', message: err.message };
+    return { statusCode: err.status, error: STATUS_TEXT[err.status], message: err.message };
   }
 
   /** `OPTIONS`: the CORS preflight. */
@@ -207,7 +243,7 @@ export class MercureCore {
       const filter = parseSubscriptionPath(parts);
       const lastEventID = await this.#lastUpdateId();
       ctx.setHeader('Content-Type', 'application/ld+json');
-      const list = this.registry.list(filter);
+      const list = await this.registry.list(filter);
       if (filter.subscriber !== undefined) {
         if (list.length === 0) throw new Refusal(404, 'no such active subscription');
         return JSON.stringify({ '@context': MERCURE_CONTEXT, ...list[0], lastEventID });
@@ -232,8 +268,8 @@ export class MercureCore {
 }
 
 /** Reads `{topic}/{subscriber}` (draft-07) or `{matchType}/{match}/{subscriber}` (draft-08). */
-function parseSubscriptionPath(parts: readonly string[]): { selector?: string; matchType?: string; subscriber?: string } {
-  const typed = parts[0] === 'Exact' || parts[0] === 'URLPattern';
+function parseSubscriptionPath(parts: readonly string[]): SubscriptionFilter {
+  const typed = MATCH_TYPES.includes(parts[0] as MatchType);
   if (typed) return { matchType: parts[0], selector: parts[1], subscriber: parts[2] };
   if (parts.length > 2) throw new Refusal(404, 'no such subscriptions resource');
   return { selector: parts[0], subscriber: parts[1] };

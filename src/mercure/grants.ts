@@ -1,7 +1,7 @@
 // What a verified token allows: publish and subscribe matchers, a subscription payload, a
 // subject and an expiry. Read from draft-07's `mercure` claim and from draft-08's
 // `authorization_details` (in `at+jwt` access tokens); a token may carry both.
-import { compileMatcher, isCleanTopic, type MatchType, type SelectorCache, type TopicMatcher } from './selectors.js';
+import { compileMatcher, isCleanTopic, MATCH_TYPES, type MatchType, type SelectorCache, type TopicMatcher } from './selectors.js';
 import type { VerifiedToken } from './tokens.js';
 
 /** The rights of a request. */
@@ -47,13 +47,39 @@ export interface GrantRules {
 /** Thrown for a token whose claims are malformed: the caller answers 401 invalid_token. */
 export class InvalidClaims extends Error {}
 
-function stringList(value: unknown, what: string, max: number): string[] {
+/**
+ * Reads `mercure.publish` / `mercure.subscribe`: draft-07 selector strings, and the object form
+ * of later revisions (`{ match, matchType? }`, the matchers of `authorization_details`).
+ */
+function claimMatchers(value: unknown, what: string, rules: GrantRules): TopicMatcher[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length > max || value.some((v) => typeof v !== 'string' || !isCleanTopic(v))) {
-    throw new InvalidClaims(`${what} must be an array of at most ${max} selector strings`);
+  if (!Array.isArray(value) || value.length > rules.maxMatchers) {
+    throw new InvalidClaims(`${what} must be an array of at most ${rules.maxMatchers} selectors`);
   }
-  return value as string[];
+  return value.map((entry) => {
+    if (typeof entry === 'string' && isCleanTopic(entry)) return rules.selectors.get(entry);
+    if (entry !== null && typeof entry === 'object') return topicMatcher(entry, rules);
+    throw new InvalidClaims(`${what} holds selector strings or { match, matchType } objects`);
+  });
 }
+
+/** One `{ match, matchType? }` topic matcher object (matchType defaults to `Exact`). */
+function topicMatcher(topic: object, rules: GrantRules): TopicMatcher {
+  const t = topic as Record<string, unknown>;
+  const type = t.matchType ?? t.match_type ?? 'Exact';
+  const match = t.match;
+  if (typeof match !== 'string' || !isCleanTopic(match)) throw new InvalidClaims('a topic matcher needs a string `match`');
+  const canonical = normalizeType(type);
+  if (canonical === undefined) throw new InvalidClaims(`unknown matchType ${JSON.stringify(type)}`);
+  try {
+    return compileMatcher(canonical, match, rules.base);
+  } catch (err) {
+    throw new InvalidClaims((err as Error).message);
+  }
+}
+
+const any = (matchers: readonly TopicMatcher[]): TopicMatcher =>
+  matchers.length === 0 ? NONE : matchers.length === 1 ? matchers[0]! : (topic) => matchers.some((m) => m(topic));
 
 function isAccessToken(token: VerifiedToken): boolean {
   return typeof token.header.typ === 'string' && token.header.typ.toLowerCase().replace(/^application\//, '') === 'at+jwt';
@@ -87,34 +113,22 @@ function readDetails(value: unknown, rules: GrantRules): Detail[] {
     for (const topic of topics) {
       if (++count > rules.maxMatchers) throw new InvalidClaims(`a token may carry at most ${rules.maxMatchers} topic matchers`);
       if (topic === null || typeof topic !== 'object') throw new InvalidClaims('a topic matcher must be an object');
-      const t = topic as Record<string, unknown>;
-      const type = t.matchType ?? t.match_type ?? 'Exact';
-      const match = t.match;
-      if (typeof match !== 'string' || !isCleanTopic(match)) throw new InvalidClaims('a topic matcher needs a string `match`');
-      const canonical = normalizeType(type);
-      if (canonical === undefined) throw new InvalidClaims(`unknown matchType ${JSON.stringify(type)}`);
-      try {
-        matchers.push(compileMatcher(canonical, match, rules.base));
-      } catch (err) {
-        throw new InvalidClaims((err as Error).message);
-      }
+      matchers.push(topicMatcher(topic, rules));
     }
     out.push({
       actions: new Set(actions as string[]),
-      matcher: (topic) => matchers.some((m) => m(topic)),
+      matcher: any(matchers),
       payload: payload !== null && typeof payload === 'object' ? payload : undefined,
     });
   }
   return out;
 }
 
-/** `Exact` / `URLPattern` in the spellings the versions of draft-08 used. */
+/** `Exact`, `URLPattern` or `URITemplate`, in the spellings the versions of draft-08 used. */
 export function normalizeType(type: unknown): MatchType | undefined {
   if (typeof type !== 'string') return undefined;
   const t = type.toLowerCase();
-  if (t === 'exact') return 'Exact';
-  if (t === 'urlpattern') return 'URLPattern';
-  return undefined;
+  return MATCH_TYPES.find((name) => name.toLowerCase() === t);
 }
 
 /** Reads the rights of a verified token. Throws {@link InvalidClaims} for malformed claims. */
@@ -132,11 +146,9 @@ export function grantOf(token: VerifiedToken, rules: GrantRules): Grant {
   }
   const mercure = claims.mercure as Record<string, unknown> | undefined;
   if (mercure !== undefined && (mercure === null || typeof mercure !== 'object')) throw new InvalidClaims('the mercure claim must be an object');
-  const publishSelectors = stringList(mercure?.publish, 'mercure.publish', rules.maxMatchers);
-  const subscribeSelectors = stringList(mercure?.subscribe, 'mercure.subscribe', rules.maxMatchers);
+  const legacyPublish = any(claimMatchers(mercure?.publish, 'mercure.publish', rules));
+  const legacySubscribe = any(claimMatchers(mercure?.subscribe, 'mercure.subscribe', rules));
   const details = accessToken ? readDetails(claims.authorization_details, rules) : [];
-  const legacyPublish = publishSelectors.length > 0 ? rules.selectors.any(publishSelectors) : NONE;
-  const legacySubscribe = subscribeSelectors.length > 0 ? rules.selectors.any(subscribeSelectors) : NONE;
   const publishDetails = details.filter((d) => d.actions.has('publish'));
   const subscribeDetails = details.filter((d) => d.actions.has('subscribe'));
   const legacyPayload = mercure?.payload;

@@ -49,7 +49,7 @@ export interface MercureHub {
   wrapHandler(listener: RequestListener): RequestListener;
   /** The discovery `Link` header value for a request (`<hub URL>; rel="mercure"`). */
   discoveryLink(ctx: Pick<RequestContext, 'headers' | 'req'>): string;
-  /** Closes the Hub if this hub created it; a Hub you passed in stays yours to close. */
+  /** Closes the shared subscription list, and the Hub if this hub created it; a Hub you passed in stays yours to close. */
   close(): Promise<void>;
 }
 
@@ -111,6 +111,9 @@ export function createMercureHub(options: MercureHubOptions = {}): MercureHub {
       listener(req, res);
     },
     discoveryLink: (ctx) => core.link(ctx),
-    close: () => (ownHub ? hub.close() : Promise.resolve()),
+    close: async () => {
+      await core.registry.close();
+      if (ownHub) await hub.close();
+    },
   };
 }

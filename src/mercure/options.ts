@@ -2,6 +2,16 @@
 import { EventideError, type Hub } from '../index.js';
 import type { MercureKeyOptions } from './tokens.js';
 
+/** Where the subscriptions API of a cluster finds every process's subscriptions (see `subscriptionsRedis`). */
+export interface ClusterSubscriptionsOptions {
+  /** Redis URL (default `redis://127.0.0.1:6379`). Needs ioredis installed. */
+  url?: string;
+  /** Prefix of its keys (default `eventide:`). The processes of one cluster must agree. */
+  keyPrefix?: string;
+  /** How long a process's entries outlive its last heartbeat, in ms (default 30,000; at least 1,000). */
+  ttlMs?: number;
+}
+
 /** Options of {@link createMercureHub}. Each says which draft it follows. */
 export interface MercureHubOptions {
   /**
@@ -28,6 +38,12 @@ export interface MercureHubOptions {
   cookieNames?: readonly string[];
   /** Publish subscription events and serve the subscriptions API (both drafts). Default `false`. */
   subscriptions?: boolean;
+  /**
+   * With `subscriptions`: keep the list the subscriptions API serves in Redis, so that every hub
+   * process on it lists the subscriptions of all (a cluster). A process that dies without closing
+   * drops out after `ttlMs`. Default: each process lists its own.
+   */
+  subscriptionsRedis?: ClusterSubscriptionsOptions;
   /** draft-08: the hub's resource identifier, required in the `aud` of `at+jwt` tokens. */
   audience?: string | readonly string[];
   /** draft-08: accepted `iss` of `at+jwt` tokens. Default: not checked. */
@@ -57,6 +73,9 @@ export interface ResolvedMercureOptions {
   readonly publishOrigins: readonly string[];
   readonly cookieNames: readonly string[];
   readonly subscriptions: boolean;
+  readonly subscriptionsRedis: ClusterSubscriptionsOptions | undefined;
+  /** The JWK Set URL of subscribers' (else publishers') keys, for the protected resource metadata. */
+  readonly jwksUri: string | undefined;
   readonly audience: readonly string[] | undefined;
   readonly issuers: readonly string[] | undefined;
   readonly accessTokensOnly: boolean;
@@ -81,6 +100,17 @@ function strings(name: string, value: readonly string[] | undefined): readonly s
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) throw invalid(`${name} must be an array of non-empty strings`);
   return Object.freeze([...value]);
+}
+
+function clusterOptions(value: ClusterSubscriptionsOptions | undefined): ClusterSubscriptionsOptions | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') throw invalid('subscriptionsRedis must be an object { url, keyPrefix, ttlMs }');
+  if (value.url !== undefined && typeof value.url !== 'string') throw invalid('subscriptionsRedis.url must be a string');
+  if (value.keyPrefix !== undefined && typeof value.keyPrefix !== 'string') throw invalid('subscriptionsRedis.keyPrefix must be a string');
+  if (value.ttlMs !== undefined && (!Number.isSafeInteger(value.ttlMs) || value.ttlMs < 1000)) {
+    throw invalid(`subscriptionsRedis.ttlMs must be an integer >= 1000, got ${String(value.ttlMs)}`);
+  }
+  return { ...value };
 }
 
 /** Checks and defaults the options (throws `EVENTIDE_INVALID_OPTION`). */
@@ -108,6 +138,8 @@ export function resolveOptions(options: MercureHubOptions): ResolvedMercureOptio
     publishOrigins,
     cookieNames,
     subscriptions: options.subscriptions === true,
+    subscriptionsRedis: clusterOptions(options.subscriptionsRedis),
+    jwksUri: options.subscriberJwt?.jwksUrl ?? options.publisherJwt?.jwksUrl,
     audience,
     issuers: strings('issuers', options.issuers),
     accessTokensOnly: options.accessTokensOnly === true,

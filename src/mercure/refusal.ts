@@ -2,7 +2,7 @@
 // headers the drafts ask for (WWW-Authenticate on 401/403).
 export class Refusal extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 413,
+    readonly status: 400 | 401 | 403 | 404 | 413 | 503,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
@@ -11,10 +11,13 @@ export class Refusal extends Error {
   }
 }
 
-/** 401 without a token: `WWW-Authenticate: Bearer` and no error code ([draft-08] Error Responses). */
-export function missingToken(what: string): Refusal {
+/**
+ * 401 without a token: `WWW-Authenticate: Bearer` with no error code, pointing to the protected
+ * resource metadata when its URL is given ([draft-08] Error Responses).
+ */
+export function missingToken(what: string, metadataUrl?: string): Refusal {
   return new Refusal(401, `${what} needs a token: send "Authorization: Bearer <JWT>", the cookie or the query parameter`, {
-    'WWW-Authenticate': 'Bearer',
+    'WWW-Authenticate': metadataUrl === undefined ? 'Bearer' : `Bearer resource_metadata="${metadataUrl}"`,
   });
 }
 

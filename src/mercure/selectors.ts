@@ -1,14 +1,19 @@
 // Topic selectors and matchers: which topics a subscription (or a token) covers.
 //
 // draft-07 selectors are strings: `*` (every topic), an RFC 6570 URI template (a string with a
-// `{...}` expression) or otherwise an exact topic. draft-08 matchers carry a type: `Exact` or
-// `URLPattern` (the latter where the runtime has `URLPattern`), with `*` reserved for every topic.
+// `{...}` expression) or otherwise an exact topic. draft-08 matchers carry a type: `Exact`,
+// `URLPattern` (WHATWG URL Pattern: the runtime's, else urlpattern-polyfill) or `URITemplate`
+// (RFC 6570, an optional type of later revisions), with `*` reserved for every topic.
+import { URLPattern as URLPatternPolyfill } from 'urlpattern-polyfill/urlpattern';
 
 /** Tells whether a topic is covered. */
 export type TopicMatcher = (topic: string) => boolean;
 
-/** The matcher types of draft-08, as spelled in `authorization_details` and query parameters. */
-export type MatchType = 'Exact' | 'URLPattern';
+/** The matcher types of draft-08 (and `URITemplate`), as spelled in `authorization_details` and query parameters. */
+export type MatchType = 'Exact' | 'URLPattern' | 'URITemplate';
+
+/** The canonical names of {@link MatchType}, as subscription paths spell them. */
+export const MATCH_TYPES: readonly MatchType[] = ['Exact', 'URLPattern', 'URITemplate'];
 
 const MATCH_ALL: TopicMatcher = () => true;
 
@@ -144,22 +149,50 @@ interface URLPatternLike {
 }
 type URLPatternCtor = new (input: string, base?: string) => URLPatternLike;
 
-/** True when this runtime can evaluate draft-08 `URLPattern` matchers (Node >= 23.8 has `URLPattern`). */
-export function urlPatternSupported(): boolean {
-  return typeof (globalThis as { URLPattern?: unknown }).URLPattern === 'function';
+// The runtime's URLPattern when it has one (Node >= 23.8, Deno, Bun, browsers), else the polyfill.
+const URLPatternImpl: URLPatternCtor =
+  (globalThis as { URLPattern?: URLPatternCtor }).URLPattern ?? (URLPatternPolyfill as unknown as URLPatternCtor);
+
+// URL patterns compile to backtracking regular expressions, and JavaScript cannot stop one that
+// runs away, so a pattern is refused unless its cost is bounded by its shape: no custom
+// regular-expression group (`(...)`), no repeated group (`:name+`, `{...}*`), at most one `*`
+// wildcard, at most two groups (`:name` or `*`) between two slashes, at most 16 groups in all. Matching such a pattern against a topic of
+// `maxTopicLength` characters then costs at most a few million steps (test/mercure/selectors.test.ts).
+const MAX_PATTERN_GROUPS = 16;
+
+/** Why a URL pattern's cost is not bounded, or `undefined` when it is. */
+function unboundedPattern(value: string): string | undefined {
+  if (/(?<!\\)\(/.test(value)) return 'URL patterns with regular-expression groups are not accepted; use :name and * only';
+  if (/(?<!\\)(?::[A-Za-z_$][\w$]*|\}|\*)[+*]/.test(value)) return 'URL patterns with repeated groups (+ or * after a group) are not accepted';
+  const groups = (piece: string) => piece.match(/(?<!\\)(?::[A-Za-z_$]|\*)/g)?.length ?? 0;
+  if ((value.match(/(?<!\\)\*/g)?.length ?? 0) > 1) return 'a URL pattern may have at most one * wildcard';
+  if (value.split('/').some((piece) => groups(piece) > 2)) return 'a URL pattern may have at most two groups (:name or *) between two slashes';
+  if (groups(value) > MAX_PATTERN_GROUPS) return `a URL pattern may have at most ${MAX_PATTERN_GROUPS} groups`;
+  return undefined;
 }
 
 /**
  * Compiles a draft-08 matcher. Throws a `TypeError` when the value is not valid for its type
- * (an unparsable pattern, or `URLPattern` on a runtime without it): callers answer 400 or 401.
- * Relative patterns and topics resolve against `base` (the hub's URL).
+ * (an unparsable pattern or template, or a URL pattern with a custom regular expression): callers
+ * answer 400 or 401. Relative patterns and topics resolve against `base` (the hub's URL).
  */
 export function compileMatcher(type: MatchType, value: string, base: string): TopicMatcher {
   if (value === '*') return MATCH_ALL;
   if (type === 'Exact') return (topic) => topic === value;
-  const Ctor = (globalThis as { URLPattern?: URLPatternCtor }).URLPattern;
-  if (Ctor === undefined) throw new TypeError('URLPattern matchers need a runtime with URLPattern (Node >= 23.8)');
-  const pattern = new Ctor(value, base);
+  if (type === 'URITemplate') {
+    if (!value.includes('{') && !value.includes('}')) return (topic) => topic === value;
+    const template = compileTemplate(value);
+    if (template === undefined) throw new TypeError(`${JSON.stringify(value)} is not an RFC 6570 URI template`);
+    return template;
+  }
+  const unbounded = unboundedPattern(value);
+  if (unbounded !== undefined) throw new TypeError(unbounded);
+  let pattern: URLPatternLike;
+  try {
+    pattern = new URLPatternImpl(value, base);
+  } catch {
+    throw new TypeError(`${JSON.stringify(value)} is not a valid URL pattern`);
+  }
   return (topic) => {
     try {
       return pattern.test(topic, base);

@@ -4,14 +4,14 @@ import { Observable } from 'rxjs';
 import { GAP_EVENT_TYPE, isAnchor, type Hub, type HubEvent, type MessageEvent } from '../index.js';
 import { normalizeType } from './grants.js';
 import { badRequest, Refusal } from './refusal.js';
-import { compileMatcher, isCleanTopic, type SelectorCache, type TopicMatcher } from './selectors.js';
+import { compileMatcher, isCleanTopic, type MatchType, type SelectorCache, type TopicMatcher } from './selectors.js';
 import type { PositionIndex } from './positions.js';
 import { frameOf, fromStored, storedPrefix, type Update } from './update.js';
 
 /** One subscription of a request: a selector and how it is read. */
 export interface Selection {
   /** `topic` (draft-07 selector: exact, URI template or `*`), or a draft-08 matcher type. */
-  readonly kind: 'topic' | 'Exact' | 'URLPattern';
+  readonly kind: 'topic' | MatchType;
   readonly selector: string;
   readonly matches: TopicMatcher;
 }
@@ -24,7 +24,8 @@ export interface SubscribeLimits {
 
 /**
  * Reads the selectors of a subscribe query: draft-07 `topic`, draft-08 `match`, `match_exact`,
- * `match_urlpattern` (and the `matchExact` / `matchURLPattern` spelling of later revisions).
+ * `match_urlpattern` (and the `matchExact` / `matchURLPattern` spelling of later revisions), and
+ * `matchURITemplate` (an optional matcher type of later revisions).
  * Other parameters in the reserved `match` namespace are refused with 400, as draft-08 asks.
  */
 export function selectionsOf(query: URLSearchParams, selectors: SelectorCache, limits: SubscribeLimits, base: string): Selection[] {
@@ -35,7 +36,7 @@ export function selectionsOf(query: URLSearchParams, selectors: SelectorCache, l
     else if (name.toLowerCase().startsWith('match')) {
       const suffix = name.slice(5).replace(/^_/, '');
       const type = suffix === '' ? 'Exact' : normalizeType(suffix);
-      if (type === undefined) throw badRequest(`unknown matcher parameter ${JSON.stringify(name)}: use topic, match or match_urlpattern`);
+      if (type === undefined) throw badRequest(`unknown matcher parameter ${JSON.stringify(name)}: use topic, match, matchURLPattern or matchURITemplate`);
       kind = type;
     } else continue;
     if (out.length >= limits.maxTopics) throw badRequest(`a subscription may have at most ${limits.maxTopics} selectors`);

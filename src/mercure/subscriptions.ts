@@ -1,7 +1,7 @@
 // Active subscriptions ([draft-07] / [draft-08] "Active Subscriptions"): the hub publishes a
 // private update when a subscription starts and ends, and lists the live ones through a web API.
-// The registry is this process's: in a cluster each process lists its own subscribers, while the
-// subscription events (published on the shared channel) reach subscribers on every process.
+// The registry is this process's, or (with `subscriptionsRedis`) shared through Redis by every
+// process of a cluster; subscription events travel on the shared channel either way.
 import type { Selection } from './subscribe.js';
 
 /** Where subscription resources live. */
@@ -52,8 +52,33 @@ export function describe(selection: Selection, subscriber: string, active: boole
   return info as unknown as SubscriptionInfo;
 }
 
+/** Which subscriptions a subscriptions-API path asks for. */
+export interface SubscriptionFilter {
+  readonly selector?: string;
+  readonly matchType?: string;
+  readonly subscriber?: string;
+}
+
+/** True when `info` is under the path `filter` describes: all, one selector's, or one. */
+export function inFilter(info: SubscriptionInfo, filter: SubscriptionFilter): boolean {
+  if (filter.selector !== undefined && info.topic !== filter.selector) return false;
+  if (filter.matchType !== undefined && info.matchType !== filter.matchType) return false;
+  return filter.subscriber === undefined || info.subscriber === filter.subscriber;
+}
+
+/** Where the subscriptions API finds the active subscriptions: this process's, or a cluster's. */
+export interface SubscriptionDirectory {
+  /** Active subscriptions of this process. */
+  readonly size: number;
+  add(info: SubscriptionInfo): void;
+  delete(info: SubscriptionInfo): void;
+  /** The active subscriptions under a path. */
+  list(filter: SubscriptionFilter): Promise<SubscriptionInfo[]>;
+  close(): Promise<void>;
+}
+
 /** This process's active subscriptions. */
-export class SubscriptionRegistry {
+export class SubscriptionRegistry implements SubscriptionDirectory {
   readonly #active = new Map<string, SubscriptionInfo>();
 
   get size(): number {
@@ -68,15 +93,16 @@ export class SubscriptionRegistry {
     this.#active.delete(info.id);
   }
 
-  /** The subscriptions under a path: all, one selector's, or one. */
-  list(filter: { selector?: string; matchType?: string; subscriber?: string }): SubscriptionInfo[] {
-    const out: SubscriptionInfo[] = [];
-    for (const info of this.#active.values()) {
-      if (filter.selector !== undefined && info.topic !== filter.selector) continue;
-      if (filter.matchType !== undefined ? info.matchType !== filter.matchType : false) continue;
-      if (filter.subscriber !== undefined && info.subscriber !== filter.subscriber) continue;
-      out.push(info);
-    }
-    return out;
+  /** Every active subscription of this process. */
+  values(): IterableIterator<SubscriptionInfo> {
+    return this.#active.values();
+  }
+
+  async list(filter: SubscriptionFilter): Promise<SubscriptionInfo[]> {
+    return [...this.#active.values()].filter((info) => inFilter(info, filter));
+  }
+
+  async close(): Promise<void> {
+    this.#active.clear();
   }
 }

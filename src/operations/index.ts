@@ -5,3 +5,4 @@ export type { DrainOptions } from './drain.js';
 export type { HealthReport, ReadinessCheck } from './health.js';
 export { healthController, hubReadiness } from './health-controller.js';
 export type { HealthTarget, HealthControllerOptions } from './health-controller.js';
+export type { AppOperations } from './app-operations.js';

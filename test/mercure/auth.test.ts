@@ -44,8 +44,25 @@ describe('HS256', () => {
     }
   });
 
+  test('the object form of the mercure claim ({ match, matchType }) grants what it matches', async () => {
+    const topicStatus = async (mercure: object, topic: string) => {
+      const res = await publish(hub.url, { topic, data: 'x' }, await sign({ mercure }));
+      await res.arrayBuffer();
+      return res.status;
+    };
+    assert.equal(await topicStatus({ publish: [{ match: '*' }] }, 'https://e.com/anything'), 200);
+    const books = { publish: [{ match: 'https://e.com/books/:id', matchType: 'URLPattern' }, { match: 'https://e.com/a/{x}', matchType: 'URITemplate' }] };
+    assert.equal(await topicStatus(books, 'https://e.com/books/1'), 200);
+    assert.equal(await topicStatus(books, 'https://e.com/a/b'), 200);
+    assert.equal(await topicStatus(books, 'https://e.com/books/1/x'), 403);
+    assert.equal(await topicStatus({ publish: [{ match: 'https://e.com/exact' }] }, 'https://e.com/exact'), 200);
+    assert.equal(await topicStatus({ publish: [{ match: 'https://e.com/exact' }] }, 'https://e.com/exact2'), 403);
+  });
+
   test('a malformed mercure claim is an invalid token', async () => {
-    for (const mercure of ['*', { publish: '*' }, { publish: [1] }, { publish: ['a\u0000'] }]) {
+    const malformed = ['*', { publish: '*' }, { publish: [1] }, { publish: ['a\u0000'] }, { publish: [{ matchType: 'Exact' }] },
+      { publish: [{ match: '*', matchType: 'Regexp' }] }, { publish: [{ match: 'https://e.com/:a+', matchType: 'URLPattern' }] }, { publish: [null] }];
+    for (const mercure of malformed) {
       assert.equal(await publishStatus(hub.url, await sign({ mercure })), 401, JSON.stringify(mercure));
     }
   });

@@ -5,55 +5,71 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
 import { openStream } from '../support/sse-client.js';
-import { conformanceCases } from './conformance-cases.js';
+import { conformanceCases, matchParam } from './conformance-cases.js';
 import { HUB_PATH, publish, publishOk, sign, startHub, subscribeUrl } from './helpers.js';
 
 const rand = () => randomBytes(12).toString('hex');
 
-/** A topic the selector list matches, for a public marker published after an update that must not arrive. */
+/** A topic the selector matches, for a public marker published after an update that must not arrive. */
 function markerFor(selector: string): string {
-  return selector.replace(/\{[^}]*\}/, 'marker');
+  return selector.replace(/\{[^}]*\}/, 'marker').replace(/:[A-Za-z_]\w*/, 'marker');
 }
 
-describe('conformance cases (ported from Mercure conformance-tests/mercure.spec.ts)', () => {
-  let hub: Awaited<ReturnType<typeof startHub>>;
-  before(async () => (hub = await startHub()));
-  after(() => hub.close());
+/** The subscribe URL of a suite version: `topic=` (07) or the `match*` parameters (08). */
+function conformanceUrl(base: string, version: '07' | '08', selectors: string[]): string {
+  if (version === '07') return subscribeUrl(base, selectors);
+  const url = new URL(`${base}${HUB_PATH}`);
+  for (const s of selectors) url.searchParams.append(matchParam(s), s);
+  return url.href;
+}
 
-  for (const c of conformanceCases()) {
-    test(c.name, async () => {
-      const id = `id-${JSON.stringify(c.topics)}`;
-      const data = `data for\n\n        ${c.name}`;
-      const stream = await openStream(subscribeUrl(hub.url, c.selectors));
-      try {
-        assert.equal(stream.response.status, 200);
-        assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
-        const fields: Record<string, string | string[]> = { topic: c.topics, id, data };
-        if (c.private) fields.private = 'on';
-        const res = await publish(hub.url, fields);
-        assert.equal(res.status, 200);
-        assert.match(res.headers.get('content-type') ?? '', /^text\/plain(?:$|;.*)/);
-        assert.equal(await res.text(), id); // CUSTOM_ID=1: the publisher's id is kept
-        if (c.received) {
-          await stream.waitForEvents(1);
-          assert.equal(stream.events[0]!.id, id);
-          assert.equal(stream.events[0]!.data, data);
-          assert.equal(stream.events[0]!.type, 'message');
-          assert.equal(stream.events[0]!.lastEventId, id);
-        } else {
-          // Deterministic "not received": a public marker published after it arrives alone.
-          const marker = markerFor(c.selectors[0]!);
-          await publishOk(hub.url, { topic: marker, id: `marker-${id}`, data: 'marker' });
-          await stream.waitForEvents(1);
-          assert.deepEqual(stream.events.map((e) => e.id), [`marker-${id}`]);
-        }
-      } finally {
-        await stream.close();
-      }
+for (const version of ['07', '08'] as const) {
+  describe(`draft-${version} conformance cases (ported from Mercure conformance-tests/mercure.spec.ts)`, () => {
+    let hub: Awaited<ReturnType<typeof startHub>>;
+    let token: string;
+    before(async () => {
+      hub = await startHub();
+      // The 07 suite's token lists selector strings, the 08 suite's { match } objects.
+      token = await sign({ mercure: version === '07' ? { publish: ['*'], subscribe: ['*'] } : { publish: [{ match: '*' }], subscribe: [{ match: '*' }] } });
     });
-  }
-});
+    after(() => hub.close());
+
+    for (const c of conformanceCases(version)) {
+      test(c.name, async () => {
+        const id = `id-${JSON.stringify(c.topics)}`;
+        const data = `data for\n\n        ${c.name}`;
+        const stream = await openStream(conformanceUrl(hub.url, version, c.selectors));
+        try {
+          assert.equal(stream.response.status, 200);
+          assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+          const fields: Record<string, string | string[]> = { topic: c.topics, id, data };
+          if (c.private) fields.private = 'on';
+          const res = await publish(hub.url, fields, token);
+          assert.equal(res.status, 200);
+          assert.match(res.headers.get('content-type') ?? '', /^text\/plain(?:$|;.*)/);
+          assert.equal(await res.text(), id); // CUSTOM_ID=1: the publisher's id is kept
+          if (c.received) {
+            await stream.waitForEvents(1);
+            assert.equal(stream.events[0]!.id, id);
+            assert.equal(stream.events[0]!.data, data);
+            assert.equal(stream.events[0]!.type, 'message');
+            assert.equal(stream.events[0]!.lastEventId, id);
+          } else {
+            // Deterministic "not received": a public marker published after it arrives alone.
+            const marker = markerFor(c.selectors[0]!);
+            await publishOk(hub.url, { topic: marker, id: `marker-${id}`, data: 'marker' }, token);
+            await stream.waitForEvents(1);
+            assert.deepEqual(stream.events.map((e) => e.id), [`marker-${id}`]);
+          }
+        } finally {
+          await stream.close();
+        }
+      });
+    }
+  });
+}
 
 describe('publish', () => {
   let hub: Awaited<ReturnType<typeof startHub>>;
@@ -110,10 +126,10 @@ describe('publish', () => {
     assert.equal(res.status, 413);
   });
 
-  test('401 without a token (WWW-Authenticate: Bearer), 403 for topics the token does not cover', async () => {
+  test('401 without a token (WWW-Authenticate: Bearer, pointing to the metadata), 403 for topics the token does not cover', async () => {
     const none = await publish(hub.url, { topic: 't' }, null);
     assert.equal(none.status, 401);
-    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    assert.equal(none.headers.get('www-authenticate'), `Bearer resource_metadata="${hub.url}/.well-known/oauth-protected-resource${HUB_PATH}"`);
     const narrow = await sign({ mercure: { publish: ['https://e.com/books/{id}'] } });
     assert.equal((await publish(hub.url, { topic: 'https://e.com/books/1' }, narrow)).status, 200);
     const other = await publish(hub.url, { topic: 'https://e.com/authors/1' }, narrow);
@@ -394,7 +410,7 @@ test('a subscription event that cannot be stored goes to onError; a throwing onE
   }
 });
 
-test('draft-08 matchers: match= subscriptions get typed subscription topics; URL patterns need URLPattern', async () => {
+test('draft-08 matchers: match= subscriptions get typed subscription topics; URL patterns bounded', async () => {
   const started = await startHub({ subscriptions: true });
   try {
     const watcher = await sign({ mercure: { subscribe: ['*'] } });
@@ -411,14 +427,42 @@ test('draft-08 matchers: match= subscriptions get typed subscription topics; URL
     } finally {
       await events.close();
     }
-    const pattern = await fetch(`${started.url}${HUB_PATH}?match_urlpattern=${encodeURIComponent('https://e.com/books/:id')}`, { signal: AbortSignal.timeout(5000) });
-    if (typeof (globalThis as { URLPattern?: unknown }).URLPattern === 'function') {
-      assert.equal(pattern.status, 200);
-      await pattern.body?.cancel();
-    } else {
-      // Refused loudly rather than silently matching nothing.
-      assert.equal(pattern.status, 400);
-      assert.match((await pattern.json()).message, /URLPattern/);
+    // URL patterns work on every supported Node (the runtime's URLPattern, else the polyfill);
+    // a pattern whose matching cost is not bounded is refused loudly.
+    const pattern = await fetch(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent('https://e.com/books/:id')}`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(pattern.status, 200);
+    await pattern.body?.cancel();
+    for (const bad of ['https://e.com/:a+-:b+', 'https://e.com/(a+)+', 'https://e.com/:a-*-:b']) {
+      const refused = await fetch(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent(bad)}`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(refused.status, 400, bad);
+      assert.match((await refused.json()).message, /matchURLPattern: .*(groups|wildcard)/);
+    }
+    const unknown = await fetch(`${started.url}${HUB_PATH}?matchRegexp=a`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(unknown.status, 400);
+  } finally {
+    await started.close();
+  }
+});
+
+test('draft-08 URL pattern and URI template subscriptions receive what they match, nothing else', async () => {
+  const started = await startHub();
+  try {
+    const topic = `https://e.com/books/${rand()}`;
+    const byPattern = await openStream(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent('https://e.com/books/:id')}`);
+    const byTemplate = await openStream(`${started.url}${HUB_PATH}?matchURITemplate=${encodeURIComponent('https://e.com/books/{id}')}`);
+    const other = await openStream(`${started.url}${HUB_PATH}?matchURLPattern=${encodeURIComponent('https://e.com/authors/:id')}`);
+    try {
+      await publishOk(started.url, { topic: 'https://e.com/books/1/chapters/2', data: 'nested', id: `nested-${rand()}` });
+      const id = await publishOk(started.url, { topic, data: 'book' });
+      for (const s of [byPattern, byTemplate]) {
+        await s.waitFor(() => s.events.some((e) => e.id === id));
+        assert.deepEqual(s.events.map((e) => e.data), ['book']);
+      }
+      await publishOk(started.url, { topic: 'https://e.com/authors/9', data: 'author' });
+      await other.waitFor(() => other.events.length === 1);
+      assert.deepEqual(other.events.map((e) => e.data), ['author']);
+    } finally {
+      await Promise.all([byPattern.close(), byTemplate.close(), other.close()]);
     }
   } finally {
     await started.close();
@@ -472,5 +516,49 @@ test('resuming from an update that fell out of the history: an eventide-gap even
   } finally {
     await started.close();
     await hub.close();
+  }
+});
+
+test('draft-08 protected resource metadata (RFC 9728) at the well-known path derived from the hub URL', async () => {
+  const plain = await startHub();
+  const configured = await startHub({
+    audience: 'https://hub.example/.well-known/mercure',
+    issuers: ['https://auth.example'],
+    subscriberJwt: { jwksUrl: 'https://auth.example/jwks.json' },
+    corsOrigins: ['https://app.example'],
+  });
+  try {
+    const res = await fetch(`${plain.url}/.well-known/oauth-protected-resource${HUB_PATH}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await res.json(), {
+      resource: `${plain.url}${HUB_PATH}`,
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: true,
+      mercure_version: 8,
+    });
+    const other = await fetch(`${configured.url}/.well-known/oauth-protected-resource${HUB_PATH}`, { headers: { Origin: 'https://app.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.deepEqual(await other.json(), {
+      resource: 'https://hub.example/.well-known/mercure',
+      authorization_servers: ['https://auth.example'],
+      jwks_uri: 'https://auth.example/jwks.json',
+      bearer_methods_supported: ['header', 'query'],
+      mercure_cookie: true,
+      mercure_version: 8,
+    });
+    // A hostile Host header reaches neither the document nor the challenge.
+    const port = new URL(plain.url).port;
+    const forged = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: `/.well-known/oauth-protected-resource${HUB_PATH}`, headers: { Host: 'evil.example", x="y' } }, (r) => {
+        let body = '';
+        r.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: r.statusCode!, body }));
+      }).on('error', reject);
+    });
+    assert.equal(forged.status, 200);
+    assert.equal(JSON.parse(forged.body).resource, `http://localhost${HUB_PATH}`);
+  } finally {
+    await plain.close();
+    await configured.close();
   }
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileSelector, compileTemplate, SelectorCache } from '../../src/mercure/selectors.js';
+import { compileMatcher, compileSelector, compileTemplate, SelectorCache } from '../../src/mercure/selectors.js';
 import { visibility, type Selection } from '../../src/mercure/subscribe.js';
 import type { Update } from '../../src/mercure/update.js';
 
@@ -61,6 +61,45 @@ test('a long hostile topic against a template is matched quickly (no catastrophi
   const start = process.hrtime.bigint();
   assert.equal(m(topic), false);
   assert.ok(process.hrtime.bigint() - start < 2_000_000_000n, 'took more than 2 s');
+});
+
+const BASE = 'https://hub.example/.well-known/mercure';
+
+test('URLPattern matchers (the runtime\'s or the polyfill): named groups, wildcards, relative patterns', () => {
+  const m = compileMatcher('URLPattern', 'https://example.net/foo/:random', BASE);
+  assert.equal(m('https://example.net/foo/abc'), true);
+  assert.equal(m('https://example.net/foo/a/b'), false);
+  assert.equal(m('https://example.net/bar/abc'), false);
+  assert.equal(m('not a url'), false);
+  const relative = compileMatcher('URLPattern', '/.well-known/mercure/subscriptions/Exact/:t/:s', BASE);
+  assert.equal(relative('/.well-known/mercure/subscriptions/Exact/a/b'), true);
+  assert.equal(relative('https://hub.example/.well-known/mercure/subscriptions/Exact/a/b'), true);
+  assert.equal(compileMatcher('URLPattern', 'https://e.com/*', BASE)('https://e.com/x/y/z'), true);
+  assert.throws(() => compileMatcher('URLPattern', 'https://e.com/:', BASE), TypeError);
+});
+
+test('URITemplate matchers: RFC 6570 templates, a string without expressions is exact, malformed ones throw', () => {
+  assert.equal(compileMatcher('URITemplate', 'https://e.com/{id}', BASE)('https://e.com/1'), true);
+  assert.equal(compileMatcher('URITemplate', 'https://e.com/{id}', BASE)('https://e.com/1/2'), false);
+  assert.equal(compileMatcher('URITemplate', 'https://e.com/x', BASE)('https://e.com/x'), true);
+  assert.throws(() => compileMatcher('URITemplate', 'https://e.com/{id', BASE), TypeError);
+});
+
+test('URL patterns whose matching cost is unbounded are refused; accepted shapes match a hostile topic quickly', () => {
+  // Each of these took seconds to minutes against a 2 KB topic on a backtracking engine.
+  for (const p of ['https://e.x/:a+-:b+-q', 'https://e.x/:a-*-:b-q', 'https://e.x/{:a-}+:b-q', 'https://e.x/(a+)+q', 'https://e.x/*x*y*q', 'https://e.x/:a*-:b-q']) {
+    assert.throws(() => compileMatcher('URLPattern', p, BASE), TypeError, p);
+  }
+  const accepted = ['https://e.x/:a-:b/*-q', 'https://e.x/*/:a-:b/:c-:d/q', 'https://e.x/:a?-:b?-q', 'https://:a.:b.x/*q', 'https://e.x/\\(a\\)/:b-q'];
+  for (const unit of ['x-y-z-w', 'x-y/z-w/', '-/', '(a)/']) {
+    const topic = 'https://e.x/' + unit.repeat(Math.floor(2040 / unit.length));
+    for (const p of accepted) {
+      const m = compileMatcher('URLPattern', p, BASE);
+      const start = performance.now();
+      m(topic);
+      assert.ok(performance.now() - start < 250, `${p} against ${unit}`);
+    }
+  }
 });
 
 test('the selector cache stays bounded', () => {

@@ -69,6 +69,18 @@ class Failing {
     return of({ data: { lastEventId: ctx.lastEventId ?? null } });
   }
 
+  @Sse('unauthorized')
+  unauthorized(ctx: RequestContext) {
+    ctx.setHeader('X-Stream-Only', 'yes');
+    throw httpError(401, 'sign in first', { headers: { 'WWW-Authenticate': 'Bearer realm="events"', 'Content-Type': 'text/html' } });
+  }
+
+  @Get('teapot')
+  async teapot() {
+    await new Promise((r) => setImmediate(r));
+    throw httpError(429, 'slow down', { headers: { 'Retry-After': '7' } });
+  }
+
   @Get('health')
   health() {
     return { ok: true };
@@ -102,6 +114,25 @@ test('errors before the stream opens are HTTP errors with JSON bodies that hide 
     assert.equal(errors.length, 5);
     assert.equal((errors[4] as { code?: string }).code, 'EVENTIDE_INVALID_EVENT');
   });
+});
+
+test('httpError headers go out with the error answer; the stream\'s own headers do not', async () => {
+  await withApp(async (app) => {
+    const res = await fetch(`${app.url}/unauthorized`);
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="events"');
+    assert.equal(res.headers.get('x-stream-only'), null);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', 'the JSON body keeps its type');
+    assert.equal((await res.json()).message, 'sign in first');
+    const limited = await fetch(`${app.url}/teapot`);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '7');
+    assert.equal((await limited.json()).message, 'slow down');
+  });
+  // Headers that could split the answer are refused where the error is made, naming the header.
+  assert.throws(() => httpError(401, 'x', { headers: { 'X-Evil': 'a\r\nSet-Cookie: s=1' } }), /X-Evil must be a string without CR, LF or NUL/);
+  assert.throws(() => httpError(401, 'x', { headers: { 'Bad Name': 'v' } }), /"Bad Name" is not an HTTP token/);
+  assert.throws(() => httpError(401, 'x', { headers: { 'X-Num': 7 as unknown as string } }), /X-Num must be a string/);
 });
 
 test('httpError gives its status and message', async () => {

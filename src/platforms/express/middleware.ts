@@ -2,13 +2,18 @@
 // route core on Node's own req/res; every other request goes on to the next middleware.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
+import { defineOperations, type AppOperations } from '../../operations/app-operations.js';
+import { closeConnectionsAfterResponses } from '../node/close-after-response.js';
 import { NodeExchange } from '../node/exchange.js';
 
 /** Options of the Express middleware: those of `createApp`. */
 export type ExpressOptions = CoreOptions;
 
-/** An Express middleware serving eventide controllers, with the app's lifecycle attached. */
-export interface EventideMiddleware {
+/**
+ * An Express middleware serving eventide controllers, with the app's lifecycle and operations
+ * attached (`drain()` ends its streams and closes it; closing your HTTP server is up to you).
+ */
+export interface EventideMiddleware extends AppOperations {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /**
    * Refuses new streams (503), ends open ones cleanly, and cuts, after `closeGraceMs`, what it
@@ -53,9 +58,11 @@ export function eventide(options: ExpressOptions): EventideMiddleware {
       next();
       return;
     }
+    // While draining, answers say `Connection: close`: the next request goes to a live process.
+    if (core.draining) res.shouldKeepAlive = false;
     void core.dispatch(new NodeExchange(req, res, parsedBody(req)));
   }) as EventideMiddleware;
   Object.defineProperty(middleware, 'stats', { value: core.stats, enumerable: true });
   middleware.close = () => core.close();
-  return middleware;
+  return defineOperations(middleware, core, middleware.close, () => closeConnectionsAfterResponses(core));
 }

@@ -5,13 +5,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
+import { defineOperations, type AppOperations } from '../../operations/app-operations.js';
+import { closeConnectionsAfterResponses } from '../node/close-after-response.js';
 import { NodeExchange } from '../node/exchange.js';
 
 /** Options of the Fastify plugin: those of `createApp`. `bodyLimit`, when set, is also Fastify's for these routes. */
 export type FastifyOptions = CoreOptions;
 
-/** A Fastify plugin serving eventide controllers, with the app's counters attached. */
-export interface EventidePlugin {
+/**
+ * A Fastify plugin serving eventide controllers, with the app's counters and operations attached
+ * (`drain()` ends its streams; closing Fastify is up to you).
+ */
+export interface EventidePlugin extends AppOperations {
   (fastify: FastifyInstance, options: Record<string, unknown>): Promise<void>;
   /** Live counters. */
   readonly stats: Readonly<AppStats>;
@@ -67,6 +72,8 @@ export function eventide(options: FastifyOptions): EventidePlugin {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       carryHeaders(reply);
       reply.hijack();
+      // While draining, answers say `Connection: close`: the next request goes to a live process.
+      if (core.draining) reply.raw.shouldKeepAlive = false;
       const rawUrl = request.raw.url ?? '/';
       const target = prefix && rawUrl.startsWith(prefix) ? rawUrl.slice(prefix.length) || '/' : rawUrl;
       const body = { value: request.body };
@@ -94,5 +101,5 @@ export function eventide(options: FastifyOptions): EventidePlugin {
     });
   }) as unknown as EventidePlugin;
   Object.defineProperty(plugin, 'stats', { value: core.stats, enumerable: true });
-  return plugin;
+  return defineOperations(plugin, core, () => core.close(), () => closeConnectionsAfterResponses(core));
 }

@@ -1,7 +1,6 @@
 // createApp: the embedded node:http server, the default platform.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
 import { createCore, type AppStats, type CoreOptions, type OpenStream } from '../../core/app-core.js';
 import { EventideError } from '../../errors.js';
 import { resolveDrain, type DrainOptions } from '../../operations/drain.js';
@@ -10,6 +9,7 @@ import type { HealthReport } from '../../operations/health.js';
 import { createHttp2App, type Http2App } from '../http2/create-app.js';
 import { resolveHttp2, type Http2Options } from '../http2/options.js';
 import { fetchHandlerOf, type FetchHandler } from '../web/serve.js';
+import { closeConnectionsAfterResponses } from './close-after-response.js';
 import { NodeExchange } from './exchange.js';
 import { boundAddress, listenOn, urlOf } from './listening.js';
 
@@ -106,13 +106,9 @@ export function createApp(options: AppOptions): App | Http2App {
     if (core.draining) res.shouldKeepAlive = false;
     void core.dispatch(new NodeExchange(req, res));
   };
+  // close() cuts idle keep-alive sockets and stragglers through the server's own connection list
+  // (closeIdleConnections / closeAllConnections): no listener or set entry per socket.
   const server = createServer({ noDelay: true }, handler);
-  // Sockets of the embedded server, so close() can cut idle keep-alive ones and stragglers.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
   let closed: Promise<void> | undefined;
   let drained: Promise<void> | undefined;
   const sigterm = sigtermOptions(options.drainOnSigterm);
@@ -141,10 +137,7 @@ export function createApp(options: AppOptions): App | Http2App {
         // balancer that routes per connection: from now on, connections close once idle.
         server.keepAliveTimeout = 1;
         server.closeIdleConnections();
-        for (const socket of sockets) {
-          const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-          if (response && !response.writableFinished) response.once('finish', () => socket.end());
-        }
+        closeConnectionsAfterResponses(core);
       }
       drained ??= core.drain(drainOptions).then(() => app.close());
       return drained;
@@ -168,10 +161,7 @@ export function createApp(options: AppOptions): App | Http2App {
         process.off('SIGTERM', onSigterm);
         const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
         server.closeIdleConnections();
-        await core.close(() => {
-          server.closeAllConnections();
-          for (const socket of sockets) socket.destroy();
-        });
+        await core.close(() => server.closeAllConnections());
         await serverClosed;
       })();
       return closed;

@@ -57,6 +57,12 @@ export class NodeExchange implements Exchange {
   readonly parsedBody: { value: unknown } | undefined;
   // Kept because a finished response lets go of its socket while the socket may still hold bytes.
   readonly #socket: Socket | null;
+  // What the response's 'close' calls, in this order. One listener serves them all: an `once` per
+  // purpose would cost each held stream a wrapper, a bound function and a listener array.
+  #onFinished: (() => void) | undefined;
+  #onAbort: (() => void) | undefined;
+  #onClose: (() => void) | undefined;
+  #listening = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, parsedBody?: { value: unknown }) {
     this.req = req;
@@ -81,6 +87,10 @@ export class NodeExchange implements Exchange {
   }
   get nativeResponse(): unknown {
     return this.res;
+  }
+  /** The sink writes the stream's default headers when it opens (no header map is kept for them). */
+  get writesStreamHeaders(): boolean {
+    return true;
   }
   readBody(limit: number): Promise<Uint8Array | undefined> {
     return readNodeBody(this.req, limit);
@@ -125,22 +135,62 @@ export class NodeExchange implements Exchange {
   }
   /** The response is complete and its bytes left the socket's buffer (or the socket is gone). */
   onFinished(listener: () => void): void {
-    this.res.once('close', () => {
-      const socket = this.#socket;
-      if (!socket || socket.destroyed || socket.writableLength === 0) return listener();
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        listener();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    this.#onFinished = chain(this.#onFinished, listener);
+    this.#listen();
   }
   onAbort(listener: () => void): void {
-    const res = this.res;
-    res.once('close', () => {
-      if (!res.writableFinished) listener();
-    });
+    this.#onAbort = chain(this.#onAbort, listener);
+    this.#listen();
   }
+  /** Calls `listener` once when the response closes, for whatever reason (the sink's close). */
+  onClose(listener: () => void): void {
+    this.#onClose = chain(this.#onClose, listener);
+    this.#listen();
+  }
+
+  #listen(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    // 'close' is emitted once per response. One shared listener finds the exchange on the response.
+    (this.res as ServerResponse & { [EXCHANGE]?: NodeExchange })[EXCHANGE] = this;
+    this.res.on('close', onResponseClose);
+  }
+
+  /** The response closed. Internal (called by the shared listener). */
+  closed(): void {
+    const finished = this.#onFinished;
+    const aborted = this.#onAbort;
+    const closed = this.#onClose;
+    this.#onFinished = this.#onAbort = this.#onClose = undefined;
+    if (finished) this.#whenFlushed(finished);
+    if (aborted && !this.res.writableFinished) aborted();
+    closed?.();
+  }
+
+  #whenFlushed(listener: () => void): void {
+    const socket = this.#socket;
+    if (!socket || socket.destroyed || socket.writableLength === 0) return listener();
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      listener();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  }
+}
+
+const EXCHANGE = Symbol('eventide exchange');
+
+function onResponseClose(this: ServerResponse & { [EXCHANGE]?: NodeExchange }): void {
+  this[EXCHANGE]?.closed();
+}
+
+function chain(first: (() => void) | undefined, next: () => void): () => void {
+  return first === undefined
+    ? next
+    : () => {
+        first();
+        next();
+      };
 }

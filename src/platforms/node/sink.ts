@@ -3,12 +3,14 @@ import type { ServerResponse } from 'node:http';
 import type { Sink } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { Exchange } from '../../core/exchange.js';
+import { STREAM_HEADERS } from '../../core/stream-head.js';
+import type { NodeExchange } from './exchange.js';
 
 export class NodeSink implements Sink {
   readonly #res: ServerResponse;
-  readonly #exchange: Exchange;
+  readonly #exchange: NodeExchange;
 
-  constructor(res: ServerResponse, exchange: Exchange) {
+  constructor(res: ServerResponse, exchange: NodeExchange) {
     this.#res = res;
     this.#exchange = exchange;
   }
@@ -17,8 +19,13 @@ export class NodeSink implements Sink {
     const res = this.#res;
     // A handler that wrote the head itself through ctx.res keeps it; the stream follows it.
     if (res.headersSent) return;
+    // The stream's default headers, where the handler set none of its own, go straight into the
+    // head: a response whose headers were all defaults then keeps no header map while it streams.
+    const head: string[] = [];
+    for (const [name, value] of STREAM_HEADERS) if (!res.hasHeader(name)) head.push(name, value);
     // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
-    if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) res.setHeader('Connection', 'keep-alive');
+    if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) head.push('Connection', 'keep-alive');
+    res.writeHead(res.statusCode, head);
     res.flushHeaders();
   }
 
@@ -39,7 +46,7 @@ export class NodeSink implements Sink {
   }
 
   onClose(listener: () => void): void {
-    this.#res.once('close', listener);
+    this.#exchange.onClose(listener);
   }
 
   fail(err: unknown): void {

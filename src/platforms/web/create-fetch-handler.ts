@@ -1,13 +1,14 @@
 // createFetchHandler: eventide for hosts that speak Request -> Response (Bun.serve, Deno.serve,
 // Hono, Node through a fetch adapter).
 import { createCore, type AppStats, type CoreOptions } from '../../core/app-core.js';
+import { defineOperations, type AppOperations } from '../../operations/app-operations.js';
 import { fetchHandlerOf, type FetchHandler } from './serve.js';
 
 /** Options of {@link createFetchHandler}: the same as `createApp`'s. */
 export type FetchAppOptions = CoreOptions;
 
-/** An eventide app as a fetch handler, with no server of its own. */
-export interface FetchApp {
+/** An eventide app as a fetch handler, with no server of its own. `drain()` ends its streams and closes it. */
+export interface FetchApp extends AppOperations {
   /**
    * Serves one request. Bound: pass it as is (`Bun.serve({ fetch: app.fetch })`,
    * `Deno.serve(app.fetch)`, `honoApp.mount('/events', app.fetch)`).
@@ -34,9 +35,6 @@ export interface FetchApp {
  */
 export function createFetchHandler(options: FetchAppOptions): FetchApp {
   const core = createCore(options, 'createFetchHandler');
-  return {
-    fetch: fetchHandlerOf(core),
-    stats: core.stats,
-    close: () => core.close(),
-  };
+  const close = () => core.close();
+  return defineOperations({ fetch: fetchHandlerOf(core), stats: core.stats, close }, core, close);
 }

@@ -3,13 +3,17 @@
 import type { Sink } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { WebExchange } from './exchange.js';
+import { unwatchQuiet, watchQuiet, type Guarded } from './quiet-guard.js';
 
 /** Bytes the body queues before `write` asks the connection to wait (a socket's usual high-water mark). */
 export const BODY_HIGH_WATER_MARK = 16 * 1024;
-/** An SSE comment line: what a quiet stream starts with on hosts that hold the head until a body byte. */
-const OPENING_COMMENT = new Uint8Array([0x3a, 0x0a]);
+/**
+ * An SSE comment line: what a quiet stream starts with on hosts that hold the head until a body
+ * byte, and what keeps it alive on a host whose idle limit could not be lifted.
+ */
+const COMMENT = new Uint8Array([0x3a, 0x0a]);
 
-export class WebSink implements Sink {
+export class WebSink implements Sink, Guarded {
   readonly #exchange: WebExchange;
   readonly #stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -19,6 +23,10 @@ export class WebSink implements Sink {
   #opened = false;
   #closed = false;
   #wrote = false;
+  /** Something was written since the quiet guard last looked. */
+  #wroteRecently = true;
+  /** The host's idle limit this stream must stay under, when it could not be lifted. */
+  #idleLimitMs: number | undefined;
 
   constructor(exchange: WebExchange) {
     this.#exchange = exchange;
@@ -45,19 +53,33 @@ export class WebSink implements Sink {
     this.#opened = true;
     this.#exchange.respond(this.#stream);
     const host = this.#exchange.host;
-    host.keepOpen();
+    this.#idleLimitMs = host.keepOpen();
+    if (this.#idleLimitMs !== undefined) watchQuiet(this, this.#idleLimitMs);
     if (host.headWaitsForBody) {
-      // The connection writes right after open() when events are queued; only a stream that
-      // opens with nothing to say gets the comment.
-      queueMicrotask(() => {
-        if (!this.#wrote && !this.#closed) this.#controller.enqueue(OPENING_COMMENT);
+      // Events of the handler's own turn are written by the flush pass of this turn, which may run
+      // after open(): the check waits for the next turn, so only a stream that opens with nothing
+      // to say gets the comment.
+      setImmediate(() => {
+        if (!this.#wrote && !this.#closed) this.#controller.enqueue(COMMENT);
       });
     }
+  }
+
+  takeWrote(): boolean {
+    const wrote = this.#wroteRecently;
+    this.#wroteRecently = false;
+    return wrote;
+  }
+
+  keepAlive(): void {
+    // Bytes still pending mean the host is not idle on this stream; a comment would only queue.
+    if (!this.#closed && this.#controller.desiredSize === BODY_HIGH_WATER_MARK) this.#controller.enqueue(COMMENT);
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.#closed) return false;
     this.#wrote = true;
+    this.#wroteRecently = true;
     this.#controller.enqueue(chunk);
     if (this.needsDrain) {
       this.#wantDrain = true;
@@ -128,6 +150,7 @@ export class WebSink implements Sink {
 
   #closedNow(): void {
     this.#closed = true;
+    if (this.#idleLimitMs !== undefined) unwatchQuiet(this, this.#idleLimitMs);
     this.#exchange.finish();
     const listener = this.#onClose;
     this.#onClose = undefined;
