@@ -35,12 +35,19 @@ export class FeedBatch {
     return this.events[this.events.length - 1].id;
   }
 
-  /** The length of {@link bytes}, known without joining them. */
-  get byteLength(): number {
-    if (this.#bytes !== undefined) return this.#bytes.length;
+  /**
+   * Whether {@link bytes} holds at most `limit` bytes, known without joining them. It encodes the
+   * events' frames only until the sum passes `limit`: a burst far larger than any connection
+   * takes is not encoded all at once just to be refused (its events are encoded as they are sent).
+   */
+  fitsIn(limit: number): boolean {
+    if (this.#bytes !== undefined) return this.#bytes.length <= limit;
     let total = 0;
-    for (const event of this.events) total += event.singleFrame().length;
-    return total;
+    for (const event of this.events) {
+      total += event.singleFrame().length;
+      if (total > limit) return false;
+    }
+    return true;
   }
 
   /** The single-channel frames of every event, back to back: one buffer, made on first use. */

@@ -436,7 +436,7 @@ export class HubSubscription {
     // first, since writing may end the stream.
     if (out.joins && (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0)) {
       const demand = out.demand();
-      if (demand === Infinity || batch.byteLength <= demand) {
+      if (demand === Infinity || batch.fitsIn(demand)) {
         this.#synced[0] = true;
         this.#cursors[0] = batch.lastId;
         this.#emitted = true;
