@@ -52,6 +52,11 @@ export function resolveDrain(where: string, options: DrainOptions | undefined): 
   };
 }
 
+/** How much faster than the nominal rate a late drain may end streams to catch up, ... */
+const CATCH_UP = 1.5;
+/** ... judged over every span of this many milliseconds. */
+const SPAN_MS = 100;
+
 /** The jitter a drain of `streams` streams uses. */
 export function jitterFor({ withinMs, retryMs, jitterMs }: ResolvedDrain, streams: number): number {
   return jitterMs ?? Math.min(retryMs / 2, withinMs / Math.max(1, streams));
@@ -76,16 +81,25 @@ export function staggerEnds(connections: readonly SseConnection[], settings: Res
   const endUpTo = (count: number) => {
     for (; next < count; next++) order[next]!.endWithRetry(Math.round(retryMs + Math.random() * jitter));
   };
-  // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs. A
-  // tick ends at most twice its nominal share, so a stalled event loop catches up over the next
-  // ticks instead of in one burst (the drain may then take a little longer than withinMs).
+  // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs. No
+  // span of SPAN_MS ends more than CATCH_UP times its nominal share: a stalled or starved event
+  // loop catches up at that pace instead of in one burst, and a loop whose timers fire late still
+  // keeps up (the drain may then take a little longer than withinMs).
   const interval = Math.max(2, Math.min(20, withinMs / Math.max(1, n)));
+  const perSpan = Math.max(1, Math.floor((CATCH_UP * SPAN_MS * n) / Math.max(1, withinMs)));
+  const recent: { at: number; count: number }[] = []; // this span's ticks that ended streams
+  let inSpan = 0;
   const tick = () => {
     timer = undefined;
     const now = performance.now();
+    while (recent.length > 0 && recent[0]!.at <= now - SPAN_MS) inSpan -= recent.shift()!.count;
     const due = Math.min(n, Math.floor(((now - started) * n) / Math.max(1, withinMs) + 0.5));
-    const allowed = Math.max(1, Math.ceil((2 * interval * n) / Math.max(1, withinMs)));
-    endUpTo(Math.min(due, next + allowed));
+    const count = Math.min(due - next, perSpan - inSpan);
+    if (count > 0) {
+      endUpTo(next + count);
+      recent.push({ at: now, count });
+      inSpan += count;
+    }
     if (next < n) timer = setTimeout(tick, interval);
   };
   if (withinMs === 0) endUpTo(n);
