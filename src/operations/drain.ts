@@ -97,7 +97,8 @@ export function staggerEnds(connections: readonly SseConnection[], settings: Res
     const count = Math.min(due - next, perSpan - inSpan);
     if (count > 0) {
       endUpTo(next + count);
-      recent.push({ at: now, count });
+      // Stamped after the ends, so the span counts from the last of them.
+      recent.push({ at: performance.now(), count });
       inSpan += count;
     }
     if (next < n) timer = setTimeout(tick, interval);
