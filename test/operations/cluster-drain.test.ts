@@ -11,7 +11,8 @@
 // every process measures its longest stall over the drain, and the rate is judged only when none
 // stalled that long (or always with DRAIN_STRICT=1); the test says which. Correctness (every
 // client reconnects once, every event, no duplicate, in order) is always asserted. The test prints,
-// per window, each stage of a move (stream ended, client's new request, proxy accept, stream opened),
+// per window, each stage of a move (stream ended, client's new request, its TCP connect as undici
+// reports it, proxy accept, stream opened),
 // so a bunched window shows which stage bunched. DRAIN_PUBLISH_EVERY_MS sets the publishing pace
 // (default 20 ms).
 import { test } from 'node:test';
@@ -159,6 +160,8 @@ test(`draining one of 3 processes moves its clients gradually and loses nothing 
     console.log(`# per ${WINDOW_MS} ms window from the drain start:`);
     console.log(`#   streams ended by the draining process: ${perWindow(drained.closes as number[], drainAt).join(' ')}`);
     console.log(`#   clients' reconnection requests:        ${perWindow(reports.flatMap((r) => r.attempts as number[]), drainAt).join(' ')}`);
+    console.log(`#   clients' before-connect:               ${perWindow(reports.flatMap((r) => r.beforeConnects as number[]), drainAt).join(' ')}`);
+    console.log(`#   clients' connected:                    ${perWindow(reports.flatMap((r) => r.connects as number[]), drainAt).join(' ')}`);
     console.log(`#   connections accepted by the proxy:     ${perWindow(accepts.accepts as number[], drainAt).join(' ')}`);
     console.log(`#   streams opened by the other processes: ${windows.join(' ')}`);
 
