@@ -9,7 +9,7 @@
 // events only when its cursor falls out of the retained history, and then emits the gap signal
 // there. What the output is (a connection's frames, an rxjs Subscriber) is outputs.ts's business.
 import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
-import type { ChannelFeed, FeedBatch } from './feed.js';
+import type { ChannelFeed, FeedBatch, FeedSubscriber } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import type { PreparedEvent } from './prepared.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
@@ -76,20 +76,24 @@ interface Held {
   event: PreparedEvent | null;
 }
 
-/** One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. */
-export class HubSubscription {
+const NO_FEEDS: readonly ChannelFeed[] = [];
+
+/**
+ * One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. It is its
+ * feeds' subscriber itself, and its per-channel arrays are sized exactly: every held stream has one.
+ */
+export class HubSubscription implements FeedSubscriber {
   readonly #host: SubscriptionHost;
   readonly #channels: readonly string[];
   readonly #tag: string;
   readonly #out: SubscriptionOutput;
-  readonly #feeds: ChannelFeed[] = [];
-  readonly #detach: (() => void)[] = [];
+  #feeds: readonly ChannelFeed[] = NO_FEEDS;
   /** Per channel: the newest event emitted (or the position the stream started from). */
   readonly #cursors: string[];
   /** Per channel: live and past the handoff, so every feed event is new (no comparison). */
   readonly #synced: boolean[];
-  /** Per channel: the cursor at which a gap was last signalled, so it is signalled once. */
-  readonly #gapAt: (string | undefined)[];
+  /** Per channel: the cursor at which a gap was last signalled, so it is signalled once (made at the first gap). */
+  #gapAt: (string | undefined)[] | undefined;
   #live = false;
   /** Live events held while the subscription hands over to live; `undefined` when not holding. */
   #buffer: Held[] | undefined;
@@ -108,7 +112,6 @@ export class HubSubscription {
     this.#out = output;
     this.#cursors = channels.map(() => '');
     this.#synced = channels.map(() => false);
-    this.#gapAt = channels.map(() => undefined);
   }
 
   get closed(): boolean {
@@ -119,35 +122,9 @@ export class HubSubscription {
   start(lastEventId: unknown, anchor: boolean): void {
     this.#buffer = [];
     const batched = this.#out.batched && this.#channels.length === 1;
-    this.#channels.forEach((channel, index) => {
-      const feed = this.#host.acquireFeed(channel);
-      this.#feeds.push(feed);
-      // Called per event per subscriber: no closure made per call.
-      if (batched) {
-        const listener = (batch: FeedBatch) => {
-          try {
-            this.#onBatch(batch);
-          } catch (err) {
-            this.#fail(err);
-          }
-        };
-        feed.addBatchListener(listener);
-        this.#detach.push(() => feed.removeBatchListener(listener));
-      } else {
-        const listener = (event: PreparedEvent) => {
-          try {
-            this.#onLive(index, event);
-          } catch (err) {
-            this.#fail(err);
-          }
-        };
-        feed.add(listener);
-        this.#detach.push(() => feed.remove(listener));
-      }
-      const missed = () => this.#guard(() => this.#onMissed(index));
-      feed.addMissedListener(missed);
-      this.#detach.push(() => feed.removeMissedListener(missed));
-    });
+    const host = this.#host;
+    this.#feeds = this.#channels.map((channel) => host.acquireFeed(channel));
+    for (let index = 0; index < this.#feeds.length; index++) this.#feeds[index].attach(this, index, batched);
     this.#catchingUp = true;
     this.#begin(lastEventId, anchor).catch((err: unknown) => this.#fail(err));
   }
@@ -158,10 +135,35 @@ export class HubSubscription {
     this.#closed = true;
     this.#setLagging(false);
     this.#buffer = undefined;
-    for (const detach of this.#detach) detach();
-    this.#detach.length = 0;
-    for (const feed of this.#feeds) this.#host.releaseFeed(feed);
-    this.#feeds.length = 0;
+    const feeds = this.#feeds;
+    this.#feeds = NO_FEEDS;
+    for (const feed of feeds) feed.detach(this);
+    for (const feed of feeds) this.#host.releaseFeed(feed);
+  }
+
+  // ---- FeedSubscriber (called per event per subscriber: no closure made per call) ----
+
+  /** @internal */
+  live(index: number, event: PreparedEvent): void {
+    try {
+      this.#onLive(index, event);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** @internal */
+  liveBatch(batch: FeedBatch): void {
+    try {
+      this.#onBatch(batch);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** @internal */
+  missed(index: number): void {
+    this.#guard(() => this.#onMissed(index));
   }
 
   /** Completes the output (the hub is closing). */
@@ -288,9 +290,10 @@ export class HubSubscription {
         const from = this.#cursors[i];
         // Nothing retained after the cursor: the stream stands at the head after the loss.
         if (events.length === 0 && backend.compareIds(read.head, from) > 0) this.#cursors[i] = read.head;
-        if (this.#gapAt[i] !== from) {
+        const gapAt = (this.#gapAt ??= this.#channels.map(() => undefined));
+        if (gapAt[i] !== from) {
           // The cursor fell out of the retained history: the gap signal goes here, then the rest.
-          this.#gapAt[i] = this.#cursors[i];
+          gapAt[i] = this.#cursors[i];
           this.#emitGap([this.#channels[i]], from);
           if (this.#closed) return false;
         }
