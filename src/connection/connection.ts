@@ -11,7 +11,7 @@ import { FrameQueue } from './frame-queue.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { StreamOptions } from './options.js';
 import { publicError } from './public-error.js';
-import type { Sink } from './sink.js';
+import type { Sink, SinkCloseListener } from './sink.js';
 
 /** Aborts a request's signal; the signal itself may be made lazily (see LazyAbort). */
 export interface Aborter {
@@ -77,7 +77,7 @@ function streamErrorFrame(err: unknown): Uint8Array {
   return Buffer.from(encodeEvent({ type: STREAM_ERROR_EVENT, data: payload }));
 }
 
-export class SseConnection implements Flushable, SourceSink {
+export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   readonly sink: Sink;
   readonly #options: Required<StreamOptions>;
   readonly #hooks: ConnectionHooks;
@@ -127,7 +127,12 @@ export class SseConnection implements Flushable, SourceSink {
     this.#hooks = hooks;
     this.#pauseBytes = Math.min(PULL_PAUSE_BYTES, Math.floor(options.maxBufferedBytes / 2));
     this.#pauseEvents = Math.max(1, Math.floor(options.maxQueuedEvents / 2));
-    sink.onClose(() => this.#teardown('client'));
+    sink.onClose(this);
+  }
+
+  /** The transport closed (the client went away, or after end or destroy). Internal: called by the sink. */
+  sinkClosed(): void {
+    this.#teardown('client');
   }
 
   /** True once the status line and headers are on the wire. */
