@@ -62,6 +62,7 @@ export class FrameOutput implements SubscriptionOutput, StreamSource {
     this.#sink = sink;
     const opened = this.#host.open(this.#channels, this, this.#lastEventId, this.#anchor);
     if (opened instanceof Error) sink.error(opened);
+    else if (this.#stopped) this.#host.close(opened); // stopped while it started
     else this.#subscription = opened;
   }
 
