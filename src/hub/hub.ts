@@ -74,6 +74,8 @@ export class Hub {
   #closed = false;
   #closing: Promise<void> | undefined;
   #lagging = 0;
+  /** The last single-channel list subscribed to, given again to the next subscriber of that channel. */
+  #lastSingle: readonly string[] | undefined;
 
   /**
    * @param options - `backend` (default: in-memory), `history` (default: 1,000 events and one
@@ -157,7 +159,10 @@ export class Hub {
    * ```
    */
   subscribe<T = unknown>(channels: string | readonly string[], options: SubscribeOptions = {}): Observable<HubEvent<T>> {
-    const list = normalizeChannels(channels);
+    // Streams of one channel share its list (they keep it as long as they are held).
+    const last = this.#lastSingle;
+    const list = typeof channels === 'string' && last !== undefined && last[0] === channels ? last : normalizeChannels(channels);
+    if (list.length === 1) this.#lastSingle = list;
     const lastEventId = options?.lastEventId;
     const anchor = options?.anchor ?? true;
     const observable = new Observable<HubEvent<T>>((subscriber) => {
