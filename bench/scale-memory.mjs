@@ -111,7 +111,7 @@ async function measure(mode) {
   }
   const [, a, b] = points;
   const n = b.connections - a.connections;
-  const result = { mode, connections: [a.connections, b.connections], rssPerConnection: (b.rss - a.rss) / n, heapPerConnection: (b.heapUsed - a.heapUsed) / n, externalPerConnection: (b.external - a.external) / n };
+  const result = { mode, connections: [a.connections, b.connections], rssPerConnection: (b.rss - a.rss) / n, heapPerConnection: (b.heapUsed - a.heapUsed) / n, heapTotalPerConnection: (b.heapTotal - a.heapTotal) / n, newSpace: [a.newSpace, b.newSpace], externalPerConnection: (b.external - a.external) / n };
   if (args.snapshot) {
     const before = profile(a.snapshot);
     const after = profile(b.snapshot);
@@ -133,6 +133,6 @@ async function measure(mode) {
 
 for (const mode of args.mode === 'both' ? ['plain', 'eventide'] : [args.mode]) {
   const r = await measure(mode);
-  console.log(`${mode}: ${r.connections[0]} -> ${r.connections[1]} connections: RSS ${Math.round(r.rssPerConnection)} B, heap ${Math.round(r.heapPerConnection)} B, external ${Math.round(r.externalPerConnection)} B per connection`);
+  console.log(`${mode}: ${r.connections[0]} -> ${r.connections[1]} connections: RSS ${Math.round(r.rssPerConnection)} B, heap ${Math.round(r.heapPerConnection)} B (V8 heap committed ${Math.round(r.heapTotalPerConnection)} B; new space ${(r.newSpace[0] / 2 ** 20).toFixed(1)} -> ${(r.newSpace[1] / 2 ** 20).toFixed(1)} MB), external ${Math.round(r.externalPerConnection)} B per connection`);
   if (r.grew) for (const g of r.grew) console.log(`  ${g.perConnection.toString().padStart(6)} B  ${g.countPerConnection.toString().padStart(5)}x  ${g.key}`);
 }

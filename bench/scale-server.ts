@@ -3,7 +3,7 @@
 // (the memory baseline). Controlled over IPC: 'stats' -> rss, heap, connections; 'snapshot' writes a
 // heap snapshot (bench/scale-memory.mjs).
 import http from 'node:http';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { Controller, Hub, Sse, createApp, type RequestContext } from '../dist/index.js';
 import { redisBackend } from '../dist/redis/index.js';
 
@@ -26,7 +26,9 @@ if (mode === 'plain') {
   connections = () => subs.size;
   close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); });
 } else {
-  const hub = new Hub({ backend: redisBackend({ url: process.env.SCALE_REDIS_URL!, keyPrefix: process.env.SCALE_PREFIX! }) });
+  // SCALE_BACKEND=memory: the in-process backend, to tell the hub's own cost from its Redis client's.
+  const backend = process.env.SCALE_BACKEND === 'memory' ? undefined : redisBackend({ url: process.env.SCALE_REDIS_URL!, keyPrefix: process.env.SCALE_PREFIX! });
+  const hub = new Hub({ backend });
   @Controller()
   class Scale {
     @Sse('events')
@@ -50,7 +52,8 @@ process.on('message', async (message: { cmd: string }) => {
     if (global.gc) global.gc();
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
-    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: connections(), cpuUs: cpu.user + cpu.system });
+    const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external, connections: connections(), cpuUs: cpu.user + cpu.system });
   } else if (message.cmd === 'snapshot') {
     process.send!({ cmd: 'snapshot', path: writeHeapSnapshot((message as { path?: string }).path) });
   } else if (message.cmd === 'stop') {

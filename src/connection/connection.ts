@@ -11,7 +11,7 @@ import { FrameQueue } from './frame-queue.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { StreamOptions } from './options.js';
 import { publicError } from './public-error.js';
-import type { Sink } from './sink.js';
+import type { Sink, SinkCloseListener } from './sink.js';
 
 /** Aborts a request's signal; the signal itself may be made lazily (see LazyAbort). */
 export interface Aborter {
@@ -77,29 +77,20 @@ function streamErrorFrame(err: unknown): Uint8Array {
   return Buffer.from(encodeEvent({ type: STREAM_ERROR_EVENT, data: payload }));
 }
 
-export class SseConnection implements Flushable, SourceSink {
+export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   readonly sink: Sink;
   readonly #options: Required<StreamOptions>;
   readonly #hooks: ConnectionHooks;
   readonly #abort: Aborter;
-  /** A pull source pauses past this many queued-plus-buffered bytes (well below the slow-client bound). */
-  readonly #pauseBytes: number;
-  /** A pull source pauses past this many queued events. */
-  readonly #pauseEvents: number;
   #source: StreamSource | undefined;
   readonly #queue = new FrameQueue();
   // The sink's buffered bytes and whether it waits for 'drain', as of the last flush or drain:
   // reading them walks getters, too slow to do per event. Only a flush writes to the sink, and
   // between flushes its buffer only shrinks, so both err on the safe side until the next drain.
   #sinkBuffered = 0;
-  #sinkNeedsDrain = false;
-  #committed = false;
-  #closed = false;
-  #ending = false;
-  #wroteSinceBeat = false;
+  // Six booleans in one number (every held stream has them): see the accessors below.
+  #flags = 0;
   #waiters: (() => void)[] | undefined;
-  #heartbeatMs = 0;
-  #drainListening = false;
   #commitTimer: ReturnType<typeof setImmediate> | undefined;
   /** Events queued since the last flush (comments not counted). */
   #pendingEvents = 0;
@@ -125,9 +116,12 @@ export class SseConnection implements Flushable, SourceSink {
     this.#abort = abort;
     this.#options = options;
     this.#hooks = hooks;
-    this.#pauseBytes = Math.min(PULL_PAUSE_BYTES, Math.floor(options.maxBufferedBytes / 2));
-    this.#pauseEvents = Math.max(1, Math.floor(options.maxQueuedEvents / 2));
-    sink.onClose(() => this.#teardown('client'));
+    sink.onClose(this);
+  }
+
+  /** The transport closed (the client went away, or after end or destroy). Internal: called by the sink. */
+  sinkClosed(): void {
+    this.#teardown('client');
   }
 
   /** True once the status line and headers are on the wire. */
@@ -153,8 +147,7 @@ export class SseConnection implements Flushable, SourceSink {
       this.#commitTimer = undefined;
       if (!this.#closed) this.#guarded(() => this.#commit());
     });
-    this.#heartbeatMs = this.#options.heartbeatMs;
-    this.#hooks.heartbeats.add(this, this.#heartbeatMs);
+    this.#hooks.heartbeats.add(this, this.#options.heartbeatMs);
     try {
       source.start(this);
     } catch (err) {
@@ -236,9 +229,11 @@ export class SseConnection implements Flushable, SourceSink {
   }
 
   #shouldPause(): boolean {
+    const options = this.#options;
+    // Well below the slow-client bounds: past half of them, or 64 KB queued and buffered.
     return (
-      this.#queue.bytes + this.#sinkBuffered >= this.#pauseBytes ||
-      this.#queue.length >= this.#pauseEvents ||
+      this.#queue.bytes + this.#sinkBuffered >= Math.min(PULL_PAUSE_BYTES, Math.floor(options.maxBufferedBytes / 2)) ||
+      this.#queue.length >= Math.max(1, Math.floor(options.maxQueuedEvents / 2)) ||
       this.sink.needsDrain
     );
   }
@@ -393,7 +388,8 @@ export class SseConnection implements Flushable, SourceSink {
       clearImmediate(this.#commitTimer);
       this.#commitTimer = undefined;
     }
-    this.#hooks.heartbeats.remove(this, this.#heartbeatMs);
+    // Before start() it was never added: removing it then does nothing.
+    this.#hooks.heartbeats.remove(this, this.#options.heartbeatMs);
     if (!this.#ending) {
       cancelFlush(this);
       // What is dropped was never written.
@@ -415,5 +411,44 @@ export class SseConnection implements Flushable, SourceSink {
     }
     this.#wake();
     this.#hooks.onClose(this, reason);
+  }
+
+  // ---- flags ----
+
+  get #sinkNeedsDrain(): boolean {
+    return (this.#flags & 1) !== 0;
+  }
+  set #sinkNeedsDrain(on: boolean) {
+    this.#flags = on ? this.#flags | 1 : this.#flags & ~1;
+  }
+  get #committed(): boolean {
+    return (this.#flags & 2) !== 0;
+  }
+  set #committed(on: boolean) {
+    this.#flags = on ? this.#flags | 2 : this.#flags & ~2;
+  }
+  get #closed(): boolean {
+    return (this.#flags & 4) !== 0;
+  }
+  set #closed(on: boolean) {
+    this.#flags = on ? this.#flags | 4 : this.#flags & ~4;
+  }
+  get #ending(): boolean {
+    return (this.#flags & 8) !== 0;
+  }
+  set #ending(on: boolean) {
+    this.#flags = on ? this.#flags | 8 : this.#flags & ~8;
+  }
+  get #wroteSinceBeat(): boolean {
+    return (this.#flags & 16) !== 0;
+  }
+  set #wroteSinceBeat(on: boolean) {
+    this.#flags = on ? this.#flags | 16 : this.#flags & ~16;
+  }
+  get #drainListening(): boolean {
+    return (this.#flags & 32) !== 0;
+  }
+  set #drainListening(on: boolean) {
+    this.#flags = on ? this.#flags | 32 : this.#flags & ~32;
   }
 }

@@ -2,6 +2,11 @@
 // HTTP/2 stream, a web ReadableStream). Coalescing, bounds, heartbeats and teardown live once, in
 // the connection; a platform only adapts its transport to this interface.
 
+/** Hears that a sink's transport closed (a connection: an object's method, no closure per stream). */
+export interface SinkCloseListener {
+  sinkClosed(): void;
+}
+
 /** Where a connection writes. Implemented once per platform. */
 export interface Sink {
   /** Sends the status line and headers now; the stream is open. Called once, before any write. */
@@ -15,7 +20,7 @@ export interface Sink {
   /** Registers the one drain listener (called every time the transport drains). */
   onDrain(listener: () => void): void;
   /** Registers the one close listener: the transport closed (client gone, or after end/destroy). */
-  onClose(listener: () => void): void;
+  onClose(listener: SinkCloseListener): void;
   /** Ends the response cleanly after what was written. */
   end(): void;
   /** Before `open()`: answers an ordinary HTTP error response for `err` instead of the stream. */

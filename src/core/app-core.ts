@@ -11,8 +11,8 @@ import { resolveCors, type CorsOptions } from './cors.js';
 import { checkGuards, type Guard } from './guards.js';
 import { checkTrustProxy, clientAddress, peerTrusted, requestOrigin, type TrustProxy } from './client-address.js';
 import { dispatch, type DispatchHost } from './dispatch.js';
-import type { Exchange } from './exchange.js';
-import { clientGone, LazyAbort } from './lazy-abort.js';
+import type { Exchange, FinishListener } from './exchange.js';
+import { LazyAbort } from './lazy-abort.js';
 import { pathOf } from './path.js';
 import { prepareStreamHead } from './stream-head.js';
 import { toSource } from '../sources/index.js';
@@ -223,9 +223,11 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
 
   // A route's stream options (an @EventideSse's) are merged with the app's once, not per request.
   const mergedOptions = new WeakMap<StreamOptions, Required<StreamOptions>>();
+  // One listener for every exchange of the app: a held stream carries no closure for it.
+  const finishListener: FinishListener = { exchangeFinished: finished };
   const track = (exchange: Exchange) => {
     live.add(exchange);
-    exchange.onFinished(() => finished(exchange));
+    exchange.onFinished(finishListener);
   };
 
   let closed: Promise<void> | undefined;
@@ -265,7 +267,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
         }
       }
       const abort = new LazyAbort();
-      exchange.onAbort(() => abort.abort(clientGone()));
+      exchange.onAbort(abort);
       prepareStreamHead(exchange);
       host.startStream(exchange, source, abort, resolved, slot);
     },

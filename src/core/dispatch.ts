@@ -13,7 +13,7 @@ import type { CorsPolicy } from './cors.js';
 import { respondError, setLastingHeaders } from './error-reply.js';
 import { runGuards } from './guards.js';
 import type { Exchange } from './exchange.js';
-import { clientGone, LazyAbort } from './lazy-abort.js';
+import { LazyAbort } from './lazy-abort.js';
 import { pathOf } from './path.js';
 import { sendValue } from './reply.js';
 import { applyStreamHeaders, prepareStreamHead } from './stream-head.js';
@@ -88,7 +88,7 @@ function allowHeader(allowed: readonly string[]): string {
 
 export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<void> {
   const abort = new LazyAbort(host.report, exchange);
-  exchange.onAbort(() => abort.abort(clientGone()));
+  exchange.onAbort(abort);
   let slot: StreamSlot | undefined;
   try {
     const pathname = pathOf(exchange.target);

@@ -12,6 +12,20 @@ export interface FileBody {
   end: number;
 }
 
+/**
+ * Hears that an exchange is over. Listeners are objects with a method, not closures: every held
+ * stream registers some, and an object the core already has costs nothing more.
+ */
+export interface FinishListener {
+  /** The response is complete or its transport is gone. */
+  exchangeFinished(exchange: Exchange): void;
+}
+
+/** Hears that the client went away before the response was complete. */
+export interface AbortListener {
+  clientAborted(): void;
+}
+
 /** One request and the response to it, as a platform presents them to the route core. */
 export interface Exchange {
   /** The request method, upper case. */
@@ -56,8 +70,8 @@ export interface Exchange {
   openSink(): Sink;
   /** Cuts the response at once (it started and cannot be completed). */
   destroy(): void;
-  /** Calls `listener` once when the response is complete or its transport is gone. */
-  onFinished(listener: () => void): void;
-  /** Calls `listener` once when the client goes away before the response is complete. */
-  onAbort(listener: () => void): void;
+  /** Calls `listener.exchangeFinished(this)` once when the response is complete or its transport is gone. */
+  onFinished(listener: FinishListener): void;
+  /** Calls `listener.clientAborted()` once when the client goes away before the response is complete. */
+  onAbort(listener: AbortListener): void;
 }

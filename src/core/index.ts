@@ -2,4 +2,4 @@
 // (src/platforms/*) adapt their HTTP stack to it. Internal: nothing here is exported to users.
 export { createCore } from './app-core.js';
 export type { AppCore, CoreOptions, AppStats } from './app-core.js';
-export type { Exchange, FileBody } from './exchange.js';
+export type { AbortListener, Exchange, FileBody, FinishListener } from './exchange.js';

@@ -1,5 +1,5 @@
 import { EventideError } from '../errors.js';
-import type { Exchange } from './exchange.js';
+import type { AbortListener, Exchange } from './exchange.js';
 
 /** The abort reason of a request whose client went away. */
 export function clientGone(): EventideError {
@@ -14,7 +14,7 @@ export function clientGone(): EventideError {
  * how EventTarget reports listener errors) and take the process down. Listeners added to this
  * signal are therefore guarded; their errors go to `report`.
  */
-export class LazyAbort {
+export class LazyAbort implements AbortListener {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
@@ -39,6 +39,11 @@ export class LazyAbort {
 
   get aborted(): boolean {
     return this.#aborted;
+  }
+
+  /** The client went away: aborts with the `EVENTIDE_CLOSED` reason {@link clientGone} makes. */
+  clientAborted(): void {
+    this.abort(clientGone());
   }
 
   /** Aborts once; later calls do nothing. */

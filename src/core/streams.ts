@@ -25,8 +25,11 @@ export interface StreamSlot {
 
 export class StreamRegistry {
   readonly stats: AppStats = { openStreams: 0, totalStreams: 0, slowClientsClosed: 0, rejectedStreams: 0 };
-  /** Open connections, with the slot each holds. */
-  readonly open = new Map<SseConnection, StreamSlot>();
+  /**
+   * Open connections, with the client address whose place each holds (null: its slot had been
+   * released already). No slot object is kept per stream.
+   */
+  readonly open = new Map<SseConnection, string | null>();
   readonly #maxStreams: number;
   readonly #maxPerAddress: number;
   readonly #perAddress = new Map<string, number>();
@@ -68,19 +71,19 @@ export class StreamRegistry {
     else this.#perAddress.set(address, count);
   }
 
-  /** A stream opened in `slot`. */
+  /** A stream opened in `slot` (one this registry reserved): its place passes to the stream, and the slot is spent. */
   opened(connection: SseConnection, slot: StreamSlot): void {
-    this.open.set(connection, slot);
+    this.open.set(connection, (slot as Slot).handOver());
     this.stats.openStreams = this.open.size;
     this.stats.totalStreams++;
   }
 
   /** A stream ended; its slot is released. */
   closed(connection: SseConnection, reason: CloseReason): void {
-    const slot = this.open.get(connection);
-    if (!slot) return;
+    const address = this.open.get(connection);
+    if (address === undefined) return;
     this.open.delete(connection);
-    slot.release();
+    if (address !== null) this.release(address);
     this.stats.openStreams = this.open.size;
     if (reason === 'slow-client') this.stats.slowClientsClosed++;
   }
@@ -101,5 +104,12 @@ class Slot implements StreamSlot {
     if (registry === undefined) return;
     this.#registry = undefined;
     registry.release(this.address);
+  }
+
+  /** Passes the place to an open stream (null if released already): releasing the slot does nothing afterwards. */
+  handOver(): string | null {
+    if (this.#registry === undefined) return null;
+    this.#registry = undefined;
+    return this.address;
   }
 }

@@ -4,14 +4,18 @@ import type { HubBackend, StoredEvent } from './backend.js';
 import { isEventideError } from '../errors.js';
 import { PreparedEvent } from './prepared.js';
 
-/** Receives every event the feed delivers, in channel order, as it arrives. */
-export type FeedListener = (event: PreparedEvent) => void;
-
-/** Hears that the backend lost events of the channel before this process could read them. */
-export type MissedListener = () => void;
-
-/** Receives every event the feed delivers, in channel order, gathered per turn of the event loop. */
-export type BatchListener = (batch: FeedBatch) => void;
+/**
+ * A subscriber of a feed: an object with methods rather than closures, so that each held
+ * subscription costs the feed one entry and no function of its own.
+ */
+export interface FeedSubscriber {
+  /** One event as it arrives, in channel order (subscribers attached one by one). */
+  live(index: number, event: PreparedEvent): void;
+  /** The events of one turn, in channel order (subscribers attached batched). */
+  liveBatch(batch: FeedBatch): void;
+  /** The backend lost events of the channel before this process could read them. */
+  missed(index: number): void;
+}
 
 /**
  * The events a feed received in one turn of the event loop (never empty), shared by every batch
@@ -76,9 +80,10 @@ export class ChannelFeed {
   /** Resolves once the backend follow is registered; rejects if the backend could not be reached. */
   readonly ready: Promise<void>;
   readonly #backend: HubBackend;
-  readonly #listeners = new Set<FeedListener>();
-  readonly #batchListeners = new Set<BatchListener>();
-  readonly #missedListeners = new Set<MissedListener>();
+  // Subscribers taking events one by one, with the index of this channel in their subscription.
+  readonly #listeners = new Map<FeedSubscriber, number>();
+  // Subscribers taking a turn's events at once (single-channel subscriptions: index 0).
+  readonly #batchListeners = new Set<FeedSubscriber>();
   // Events received this turn, for the batch listeners; flushed by a microtask, which runs before
   // the connections' end-of-turn flush, so batching adds no latency.
   #pending: PreparedEvent[] | undefined;
@@ -105,28 +110,15 @@ export class ChannelFeed {
     return this.#listeners.size + this.#batchListeners.size;
   }
 
-  add(listener: FeedListener): void {
-    this.#listeners.add(listener);
+  /** Delivers this channel's events to `subscriber`, as `index`, one by one or (`batched`) a turn at a time. */
+  attach(subscriber: FeedSubscriber, index: number, batched: boolean): void {
+    if (batched) this.#batchListeners.add(subscriber);
+    else this.#listeners.set(subscriber, index);
   }
 
-  remove(listener: FeedListener): void {
-    this.#listeners.delete(listener);
-  }
-
-  addBatchListener(listener: BatchListener): void {
-    this.#batchListeners.add(listener);
-  }
-
-  removeBatchListener(listener: BatchListener): void {
-    this.#batchListeners.delete(listener);
-  }
-
-  addMissedListener(listener: MissedListener): void {
-    this.#missedListeners.add(listener);
-  }
-
-  removeMissedListener(listener: MissedListener): void {
-    this.#missedListeners.delete(listener);
+  detach(subscriber: FeedSubscriber): void {
+    this.#listeners.delete(subscriber);
+    this.#batchListeners.delete(subscriber);
   }
 
   /** The stored event with this id, if this feed still holds it (received live or read recently). */
@@ -149,7 +141,6 @@ export class ChannelFeed {
     this.#stopped = true;
     this.#listeners.clear();
     this.#batchListeners.clear();
-    this.#missedListeners.clear();
     this.#pending = undefined;
     this.#cache.clear();
     this.#unfollow?.();
@@ -161,9 +152,9 @@ export class ChannelFeed {
     this.#pending = undefined;
     if (events === undefined || this.#stopped) return;
     const batch = new FeedBatch(events);
-    for (const listener of this.#batchListeners) {
+    for (const subscriber of this.#batchListeners) {
       try {
-        listener(batch);
+        subscriber.liveBatch(batch);
       } catch (err) {
         // One subscriber's failure must not cost the others their batch (nor crash the process
         // from a microtask).
@@ -171,6 +162,14 @@ export class ChannelFeed {
       }
     }
   };
+
+  #tellMissed(subscriber: FeedSubscriber, index: number): void {
+    try {
+      subscriber.missed(index);
+    } catch (err) {
+      this.#onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
 
   async #start(onError: (error: Error) => void): Promise<void> {
     // Follow from the head as of now: each subscriber reads its replay after this point, so
@@ -185,9 +184,9 @@ export class ChannelFeed {
         const prepared = this.prepare(stored);
         if (this.#listeners.size > 0) {
           prepared.fanOut(() => {
-            for (const listener of this.#listeners) {
+            for (const [subscriber, index] of this.#listeners) {
               try {
-                listener(prepared);
+                subscriber.live(index, prepared);
               } catch (err) {
                 // One subscriber's failure is its own (subscriptions end themselves on one).
                 this.#onError(err instanceof Error ? err : new Error(String(err)));
@@ -208,13 +207,8 @@ export class ChannelFeed {
           // Events before the loss go out first (the pending batch), then the subscribers hear
           // of the loss (a gap signal), then the events after it.
           this.#flush();
-          for (const listener of this.#missedListeners) {
-            try {
-              listener();
-            } catch (err) {
-              this.#onError(err instanceof Error ? err : new Error(String(err)));
-            }
-          }
+          for (const [subscriber, index] of this.#listeners) this.#tellMissed(subscriber, index);
+          for (const subscriber of this.#batchListeners) this.#tellMissed(subscriber, 0);
         }
         onError(error);
       },

@@ -11,7 +11,7 @@ import type { EventRecord, HistoryLimits, HubBackend } from './backend.js';
 import { ChannelFeed } from './feed.js';
 import { checkChannel, normalizeChannels } from './ids.js';
 import { createMemoryBackend } from './memory.js';
-import { FrameOutput, ObservableOutput } from './outputs.js';
+import { FrameOutput, ObservableOutput, type FrameHost } from './outputs.js';
 import { HubSubscription, type SubscriptionHost } from './subscription.js';
 import type { HubEvent, HubOptions, SubscribeOptions } from './types.js';
 
@@ -74,6 +74,8 @@ export class Hub {
   #closed = false;
   #closing: Promise<void> | undefined;
   #lagging = 0;
+  /** The last single-channel list subscribed to, given again to the next subscriber of that channel. */
+  #lastSingle: readonly string[] | undefined;
 
   /**
    * @param options - `backend` (default: in-memory), `history` (default: 1,000 events and one
@@ -157,7 +159,10 @@ export class Hub {
    * ```
    */
   subscribe<T = unknown>(channels: string | readonly string[], options: SubscribeOptions = {}): Observable<HubEvent<T>> {
-    const list = normalizeChannels(channels);
+    // Streams of one channel share its list (they keep it as long as they are held).
+    const last = this.#lastSingle;
+    const list = typeof channels === 'string' && last !== undefined && last[0] === channels ? last : normalizeChannels(channels);
+    if (list.length === 1) this.#lastSingle = list;
     const lastEventId = options?.lastEventId;
     const anchor = options?.anchor ?? true;
     const observable = new Observable<HubEvent<T>>((subscriber) => {
@@ -186,29 +191,29 @@ export class Hub {
   }
 
   #frameSource(list: readonly string[], lastEventId: unknown, anchor: boolean): StreamSource {
-    let subscription: HubSubscription | undefined;
-    let stopped = false;
-    return {
-      start: (sink: SourceSink) => {
-        if (stopped) return;
-        if (this.#closed) {
-          sink.error(closedError());
-          return;
-        }
-        subscription = new HubSubscription(this.#host, list, new FrameOutput(sink, list.length === 1));
-        this.#subscriptions.add(subscription);
+    return new FrameOutput(this.#frameHost, list, lastEventId, anchor);
+  }
+
+  /** Shared by every fast-path stream of this hub: none holds closures of its own. */
+  readonly #frameHost: FrameHost = {
+    open: (list, output, lastEventId, anchor) => {
+      if (this.#closed) return closedError();
+      const subscription = new HubSubscription(this.#host, list, output);
+      this.#subscriptions.add(subscription);
+      try {
         subscription.start(lastEventId, anchor);
-      },
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        if (subscription === undefined) return;
+      } catch (err) {
         this.#subscriptions.delete(subscription);
         subscription.close();
-        subscription = undefined;
-      },
-    };
-  }
+        throw err;
+      }
+      return subscription;
+    },
+    close: (subscription) => {
+      this.#subscriptions.delete(subscription);
+      subscription.close();
+    },
+  };
 
   /**
    * Completes every subscription, stops following the backend and closes it. Publishing or

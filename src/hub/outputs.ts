@@ -6,10 +6,10 @@
 import type { Subscriber } from 'rxjs';
 import { idOnlyFrame } from '../protocol/frames.js';
 import type { OfferedDemand } from '../sources/demand.js';
-import type { SourceSink } from '../sources/types.js';
+import type { SourceSink, StreamSource } from '../sources/types.js';
 import type { FeedBatch } from './feed.js';
 import type { PreparedEvent } from './prepared.js';
-import type { SubscriptionOutput } from './subscription.js';
+import type { HubSubscription, SubscriptionOutput } from './subscription.js';
 import type { HubEvent } from './types.js';
 
 /** Demand of a sink: what it says, or unbounded when it says nothing. */
@@ -17,58 +17,102 @@ function demandOf(sink: SourceSink): number {
   return sink.demand === undefined ? Infinity : sink.demand();
 }
 
-/** The fast path: frames straight to a connection. */
-export class FrameOutput implements SubscriptionOutput {
-  readonly batched: boolean;
-  readonly joins = true;
-  readonly paced: boolean;
-  readonly #sink: SourceSink;
+/** What the fast path needs of its hub. */
+export interface FrameHost {
+  /** Starts a subscription of `channels` delivering to `output`; the error to end the stream with when the hub is closed. */
+  open(channels: readonly string[], output: SubscriptionOutput, lastEventId: unknown, anchor: boolean): HubSubscription | Error;
+  /** Ends a subscription `open` started. */
+  close(subscription: HubSubscription): void;
+}
 
-  constructor(sink: SourceSink, singleChannel: boolean) {
+/**
+ * The fast path: frames straight to a connection. One object is both the connection's source and
+ * its subscription's output (every held stream has one).
+ */
+export class FrameOutput implements SubscriptionOutput, StreamSource {
+  readonly #host: FrameHost;
+  readonly #channels: readonly string[];
+  readonly #lastEventId: unknown;
+  readonly #anchor: boolean;
+  #sink: SourceSink | undefined;
+  #subscription: HubSubscription | undefined;
+  #stopped = false;
+
+  constructor(host: FrameHost, channels: readonly string[], lastEventId: unknown, anchor: boolean) {
+    this.#host = host;
+    this.#channels = channels;
+    this.#lastEventId = lastEventId;
+    this.#anchor = anchor;
+  }
+
+  get batched(): boolean {
+    return this.#channels.length === 1;
+  }
+
+  get joins(): boolean {
+    return true;
+  }
+
+  get paced(): boolean {
+    return this.#sink?.demand !== undefined;
+  }
+
+  start(sink: SourceSink): void {
+    if (this.#stopped) return;
     this.#sink = sink;
-    this.batched = singleChannel;
-    this.paced = sink.demand !== undefined;
+    const opened = this.#host.open(this.#channels, this, this.#lastEventId, this.#anchor);
+    if (opened instanceof Error) sink.error(opened);
+    else if (this.#stopped) this.#host.close(opened); // stopped while it started
+    else this.#subscription = opened;
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    if (subscription !== undefined) this.#host.close(subscription);
   }
 
   event(event: PreparedEvent, streamId: string | undefined): void {
-    if (streamId === undefined) this.#sink.frame(event.singleFrame());
-    else this.#sink.next(event.withStreamId(streamId));
+    if (streamId === undefined) this.#sink!.frame(event.singleFrame());
+    else this.#sink!.next(event.withStreamId(streamId));
   }
 
   batch(batch: FeedBatch): void {
-    this.#sink.frame(batch.bytes);
+    this.#sink!.frame(batch.bytes);
   }
 
   signal(event: HubEvent): void {
-    this.#sink.next(event);
+    this.#sink!.next(event);
   }
 
   anchor(streamId: string): void {
-    this.#sink.frame(idOnlyFrame(streamId));
+    this.#sink!.frame(idOnlyFrame(streamId));
   }
 
   error(err: unknown): void {
-    this.#sink.error(err);
+    this.#sink!.error(err);
   }
 
   complete(): void {
-    this.#sink.complete();
+    this.#sink!.complete();
   }
 
   demand(): number {
-    return demandOf(this.#sink);
+    return demandOf(this.#sink!);
   }
 
   ready(): Promise<void> | undefined {
-    return this.#sink.ready();
+    return this.#sink!.ready();
   }
 
   unsent(): number | undefined {
-    return this.#sink.unsent?.();
+    return this.#sink!.unsent?.();
   }
 
   stalled(): void {
-    this.#sink.stalled?.();
+    this.#sink!.stalled?.();
   }
 }
 

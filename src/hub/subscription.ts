@@ -9,7 +9,7 @@
 // events only when its cursor falls out of the retained history, and then emits the gap signal
 // there. What the output is (a connection's frames, an rxjs Subscriber) is outputs.ts's business.
 import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
-import type { ChannelFeed, FeedBatch } from './feed.js';
+import type { ChannelFeed, FeedBatch, FeedSubscriber } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import type { PreparedEvent } from './prepared.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
@@ -76,30 +76,38 @@ interface Held {
   event: PreparedEvent | null;
 }
 
-/** One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. */
-export class HubSubscription {
+// Bits of a subscription's #flags.
+const LIVE = 1;
+const CATCHING_UP = 2;
+const EMITTED = 4;
+const CLOSED = 8;
+const LAGGING = 16;
+
+const NO_FEEDS: readonly ChannelFeed[] = [];
+
+/**
+ * One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. It is its
+ * feeds' subscriber itself, and its per-channel arrays are sized exactly: every held stream has one.
+ */
+export class HubSubscription implements FeedSubscriber {
   readonly #host: SubscriptionHost;
   readonly #channels: readonly string[];
   readonly #tag: string;
   readonly #out: SubscriptionOutput;
-  readonly #feeds: ChannelFeed[] = [];
-  readonly #detach: (() => void)[] = [];
+  #feeds: readonly ChannelFeed[] = NO_FEEDS;
   /** Per channel: the newest event emitted (or the position the stream started from). */
   readonly #cursors: string[];
   /** Per channel: live and past the handoff, so every feed event is new (no comparison). */
   readonly #synced: boolean[];
-  /** Per channel: the cursor at which a gap was last signalled, so it is signalled once. */
-  readonly #gapAt: (string | undefined)[];
-  #live = false;
+  /** Per channel: the cursor at which a gap was last signalled, so it is signalled once (made at the first gap). */
+  #gapAt: (string | undefined)[] | undefined;
   /** Live events held while the subscription hands over to live; `undefined` when not holding. */
   #buffer: Held[] | undefined;
   #heldBytes = 0;
-  #catchingUp = false;
-  #emitted = false;
   #eventBytes = 1024;
-  #closed = false;
-  /** Fell behind the live feed and has not rejoined it (counted by the hub). */
-  #lagging = false;
+  // Five booleans in one number (every held stream has them): live; catching up; emitted anything;
+  // closed; lagging (fell behind the live feed and has not rejoined it, counted by the hub).
+  #flags = 0;
 
   constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput) {
     this.#host = host;
@@ -108,65 +116,71 @@ export class HubSubscription {
     this.#out = output;
     this.#cursors = channels.map(() => '');
     this.#synced = channels.map(() => false);
-    this.#gapAt = channels.map(() => undefined);
+  }
+
+  #is(bit: number): boolean {
+    return (this.#flags & bit) !== 0;
+  }
+
+  #mark(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#is(CLOSED);
   }
 
   /** Attaches to the feeds now (holding what they deliver), then reads its start and goes live. */
   start(lastEventId: unknown, anchor: boolean): void {
     this.#buffer = [];
     const batched = this.#out.batched && this.#channels.length === 1;
-    this.#channels.forEach((channel, index) => {
-      const feed = this.#host.acquireFeed(channel);
-      this.#feeds.push(feed);
-      // Called per event per subscriber: no closure made per call.
-      if (batched) {
-        const listener = (batch: FeedBatch) => {
-          try {
-            this.#onBatch(batch);
-          } catch (err) {
-            this.#fail(err);
-          }
-        };
-        feed.addBatchListener(listener);
-        this.#detach.push(() => feed.removeBatchListener(listener));
-      } else {
-        const listener = (event: PreparedEvent) => {
-          try {
-            this.#onLive(index, event);
-          } catch (err) {
-            this.#fail(err);
-          }
-        };
-        feed.add(listener);
-        this.#detach.push(() => feed.remove(listener));
-      }
-      const missed = () => this.#guard(() => this.#onMissed(index));
-      feed.addMissedListener(missed);
-      this.#detach.push(() => feed.removeMissedListener(missed));
-    });
-    this.#catchingUp = true;
+    const host = this.#host;
+    this.#feeds = this.#channels.map((channel) => host.acquireFeed(channel));
+    for (let index = 0; index < this.#feeds.length; index++) this.#feeds[index].attach(this, index, batched);
+    this.#mark(CATCHING_UP, true);
     this.#begin(lastEventId, anchor).catch((err: unknown) => this.#fail(err));
   }
 
   /** Detaches from the feeds (idempotent). */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#is(CLOSED)) return;
+    this.#mark(CLOSED, true);
     this.#setLagging(false);
     this.#buffer = undefined;
-    for (const detach of this.#detach) detach();
-    this.#detach.length = 0;
-    for (const feed of this.#feeds) this.#host.releaseFeed(feed);
-    this.#feeds.length = 0;
+    const feeds = this.#feeds;
+    this.#feeds = NO_FEEDS;
+    for (const feed of feeds) feed.detach(this);
+    for (const feed of feeds) this.#host.releaseFeed(feed);
+  }
+
+  // ---- FeedSubscriber (called per event per subscriber: no closure made per call) ----
+
+  /** @internal */
+  live(index: number, event: PreparedEvent): void {
+    try {
+      this.#onLive(index, event);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** @internal */
+  liveBatch(batch: FeedBatch): void {
+    try {
+      this.#onBatch(batch);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** @internal */
+  missed(index: number): void {
+    this.#guard(() => this.#onMissed(index));
   }
 
   /** Completes the output (the hub is closing). */
   complete(): void {
-    if (this.#closed) return;
+    if (this.#is(CLOSED)) return;
     this.close();
     try {
       this.#out.complete();
@@ -180,12 +194,12 @@ export class HubSubscription {
   async #begin(lastEventId: unknown, anchor: boolean): Promise<void> {
     const { backend } = this.#host;
     await Promise.all(this.#feeds.map((feed) => feed.ready));
-    if (this.#closed) return;
+    if (this.#is(CLOSED)) return;
     const asked = parsePositions(lastEventId, this.#channels, this.#tag, (id) => backend.isValidId(id));
     const reads: ReadResult[] = await Promise.all(
       this.#channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)),
     );
-    if (this.#closed) return;
+    if (this.#is(CLOSED)) return;
     const gapped: string[] = [];
     const replay = reads.map((read, i): ReadResult => {
       const position = asked === null ? undefined : asked[i];
@@ -202,15 +216,15 @@ export class HubSubscription {
       return read;
     });
     if (gapped.length > 0) this.#emitGap(gapped, describeLastEventId(lastEventId));
-    if (this.#closed) return;
+    if (this.#is(CLOSED)) return;
     const reachedHead = await this.#emitSlice(replay);
-    if (this.#closed) return;
-    this.#catchingUp = false;
+    if (this.#is(CLOSED)) return;
+    this.#mark(CATCHING_UP, false);
     if (!reachedHead || !this.#handOff()) {
       this.#lag();
       return;
     }
-    if (!this.#emitted && anchor) {
+    if (!this.#is(EMITTED) && anchor) {
       const position = this.#position();
       if (position !== lastEventId) this.#out.anchor(position);
     }
@@ -223,14 +237,14 @@ export class HubSubscription {
    * head; then hands over to the live feed. Runs once at a time.
    */
   async #catchUp(): Promise<void> {
-    this.#catchingUp = true;
-    this.#live = false;
+    this.#mark(CATCHING_UP, true);
+    this.#mark(LIVE, false);
     const out = this.#out;
     // The next slice is read while the connection drains, so that the client never waits for the
     // backend; a slice read before the feed was held cannot end the catch-up, a fresh one does.
     let prefetch: Promise<ReadResult[]> | undefined;
     try {
-      while (!this.#closed) {
+      while (!this.#is(CLOSED)) {
         if (out.demand() <= 0) {
           this.#buffer = undefined;
           if (out.paced) prefetch ??= this.#read();
@@ -245,14 +259,14 @@ export class HubSubscription {
         }
         const reads = await (prefetch ?? this.#read());
         prefetch = undefined;
-        if (this.#closed) return;
+        if (this.#is(CLOSED)) return;
         const reachedHead = await this.#emitSlice(reads);
-        if (this.#closed) return;
+        if (this.#is(CLOSED)) return;
         if (reachedHead && holding && this.#handOff()) return;
         if (!reachedHead) this.#buffer = undefined;
       }
     } finally {
-      this.#catchingUp = false;
+      this.#mark(CATCHING_UP, false);
     }
   }
 
@@ -295,11 +309,12 @@ export class HubSubscription {
         const from = this.#cursors[i];
         // Nothing retained after the cursor: the stream stands at the head after the loss.
         if (events.length === 0 && backend.compareIds(read.head, from) > 0) this.#cursors[i] = read.head;
-        if (this.#gapAt[i] !== from) {
+        const gapAt = (this.#gapAt ??= this.#channels.map(() => undefined));
+        if (gapAt[i] !== from) {
           // The cursor fell out of the retained history: the gap signal goes here, then the rest.
-          this.#gapAt[i] = this.#cursors[i];
+          gapAt[i] = this.#cursors[i];
           this.#emitGap([this.#channels[i]], from);
-          if (this.#closed) return false;
+          if (this.#is(CLOSED)) return false;
         }
       }
       for (const stored of events) slice.push({ index: i, stored });
@@ -314,7 +329,7 @@ export class HubSubscription {
         // A subscriber without demand of its own: the event loop gets a turn every slice.
         bytes = 0;
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.#closed) return false;
+        if (this.#is(CLOSED)) return false;
       }
       const event = this.#feeds[index].prepare(stored);
       if (this.#emitIfNew(index, event, false)) {
@@ -322,7 +337,7 @@ export class HubSubscription {
         // A running average of event sizes, for the size of the next read.
         this.#eventBytes += (event.body.length - this.#eventBytes) / 16;
       }
-      if (this.#closed) return false;
+      if (this.#is(CLOSED)) return false;
     }
     return reachedHead;
   }
@@ -334,7 +349,7 @@ export class HubSubscription {
     const out = this.#out;
     // The buffer grows while it drains (a subscriber publishing from its handler).
     for (let i = 0; i < buffer.length; i++) {
-      if (this.#closed) return false;
+      if (this.#is(CLOSED)) return false;
       const { index, event } = buffer[i];
       if (event === null) {
         this.#emitMissed(index);
@@ -347,17 +362,17 @@ export class HubSubscription {
       }
       this.#emitIfNew(index, event, true);
     }
-    if (this.#closed) return false;
+    if (this.#is(CLOSED)) return false;
     this.#buffer = undefined;
     this.#heldBytes = 0;
-    this.#live = true;
+    this.#mark(LIVE, true);
     this.#setLagging(false);
     return true;
   }
 
   #setLagging(lagging: boolean): void {
-    if (this.#lagging === lagging) return;
-    this.#lagging = lagging;
+    if (this.#is(LAGGING) === lagging) return;
+    this.#mark(LAGGING, lagging);
     this.#host.countLagging(lagging ? 1 : -1);
   }
 
@@ -383,7 +398,7 @@ export class HubSubscription {
             if (now < last) {
               last = now;
               lastProgress = Date.now();
-            } else if (Date.now() - lastProgress >= stallMs && !this.#closed) {
+            } else if (Date.now() - lastProgress >= stallMs && !this.#is(CLOSED)) {
               clearInterval(timer);
               out.stalled();
             }
@@ -403,19 +418,19 @@ export class HubSubscription {
 
   /** Stops pushing: from now on the subscription keeps only its cursors and reads when drained. */
   #lag(): void {
-    this.#live = false;
+    this.#mark(LIVE, false);
     this.#buffer = undefined;
     this.#heldBytes = 0;
     this.#synced.fill(false);
-    if (this.#closed) return;
+    if (this.#is(CLOSED)) return;
     this.#setLagging(true);
-    if (this.#catchingUp) return;
+    if (this.#is(CATCHING_UP)) return;
     this.#catchUp().catch((err: unknown) => this.#fail(err));
   }
 
   #onLive(index: number, event: PreparedEvent): void {
-    if (this.#closed) return;
-    if (this.#live) {
+    if (this.#is(CLOSED)) return;
+    if (this.#is(LIVE)) {
       if (this.#out.demand() <= 0) this.#lag();
       else this.#emitIfNew(index, event, true);
     } else if (this.#buffer !== undefined) {
@@ -426,8 +441,8 @@ export class HubSubscription {
 
   /** The fast path's live delivery: a turn's events of the (only) channel. */
   #onBatch(batch: FeedBatch): void {
-    if (this.#closed) return;
-    if (!this.#live) {
+    if (this.#is(CLOSED)) return;
+    if (!this.#is(LIVE)) {
       if (this.#buffer !== undefined) for (const event of batch.events) this.#hold(0, event);
       return;
     }
@@ -439,7 +454,7 @@ export class HubSubscription {
       if (demand === Infinity || batch.fitsIn(demand)) {
         this.#synced[0] = true;
         this.#cursors[0] = batch.lastId;
-        this.#emitted = true;
+        this.#mark(EMITTED, true);
         out.batch(batch);
         return;
       }
@@ -447,7 +462,7 @@ export class HubSubscription {
     // One by one: an Observable output, or just caught up (part of the batch went out already),
     // or more than the output takes now.
     const events = batch.events;
-    for (let i = 0; i < events.length && !this.#closed; i++) {
+    for (let i = 0; i < events.length && !this.#is(CLOSED); i++) {
       if (out.demand() <= 0) {
         this.#lag();
         return;
@@ -458,8 +473,8 @@ export class HubSubscription {
 
   /** The backend lost events of a channel before this process read them: never a silent gap. */
   #onMissed(index: number): void {
-    if (this.#closed) return;
-    if (this.#live) this.#emitMissed(index);
+    if (this.#is(CLOSED)) return;
+    if (this.#is(LIVE)) this.#emitMissed(index);
     else if (this.#buffer !== undefined) this.#buffer.push({ index, event: null });
     // Lagging: its own read after the cursor will find the loss.
   }
@@ -485,7 +500,7 @@ export class HubSubscription {
       if (fromFeed) this.#synced[index] = true;
     }
     this.#cursors[index] = event.id;
-    this.#emitted = true;
+    this.#mark(EMITTED, true);
     // Shared per position during a fan-out; the connection finds its cached frame.
     this.#out.event(event, this.#channels.length === 1 ? undefined : this.#position());
     return true;
@@ -498,7 +513,7 @@ export class HubSubscription {
   /** The gap signal: `channels` missed events after `lastEventId`; its id is the current position. */
   #emitGap(channels: string[], lastEventId: string | null): void {
     const data: GapSignalData = Object.freeze({ channels: Object.freeze(channels), lastEventId });
-    this.#emitted = true;
+    this.#mark(EMITTED, true);
     this.#out.signal(Object.freeze({ type: GAP_EVENT_TYPE, data, id: this.#position() }));
   }
 
@@ -518,7 +533,7 @@ export class HubSubscription {
   }
 
   #fail(err: unknown): void {
-    if (this.#closed) return;
+    if (this.#is(CLOSED)) return;
     this.close();
     this.#host.report(err, this.#channels);
     try {
@@ -527,4 +542,5 @@ export class HubSubscription {
       this.#host.report(again, this.#channels);
     }
   }
+
 }

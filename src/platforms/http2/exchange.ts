@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Sink } from '../../connection/sink.js';
-import type { Exchange, FileBody } from '../../core/exchange.js';
+import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
 import { pipeFile, readNodeBody } from '../node/exchange.js';
 import { cutStream, Http2Sink } from './sink.js';
 
@@ -94,12 +94,12 @@ export class Http2Exchange implements Exchange {
     cutStream(this.res.stream);
   }
   /** The stream closed: its response completed, or it was reset. */
-  onFinished(listener: () => void): void {
-    this.res.stream.once('close', listener);
+  onFinished(listener: FinishListener): void {
+    this.res.stream.once('close', () => listener.exchangeFinished(this));
   }
-  onAbort(listener: () => void): void {
+  onAbort(listener: AbortListener): void {
     this.res.stream.once('close', () => {
-      if (!this.#completed) listener();
+      if (!this.#completed) listener.clientAborted();
     });
   }
 }

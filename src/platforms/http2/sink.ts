@@ -2,7 +2,7 @@
 // flow-control window is closed: the connection's bounds therefore hold for an HTTP/2 client that
 // does not read exactly as for an HTTP/1.1 one.
 import { constants, type Http2ServerResponse, type ServerHttp2Stream } from 'node:http2';
-import type { Sink } from '../../connection/sink.js';
+import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { Exchange } from '../../core/exchange.js';
 
@@ -37,8 +37,8 @@ export class Http2Sink implements Sink {
     this.#res.stream.on('drain', listener);
   }
 
-  onClose(listener: () => void): void {
-    this.#res.stream.once('close', listener);
+  onClose(listener: SinkCloseListener): void {
+    this.#res.stream.once('close', () => listener.sinkClosed());
   }
 
   fail(err: unknown): void {

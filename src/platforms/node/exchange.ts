@@ -3,8 +3,8 @@ import { createReadStream } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Sink } from '../../connection/sink.js';
-import type { Exchange, FileBody } from '../../core/exchange.js';
+import type { Sink, SinkCloseListener } from '../../connection/sink.js';
+import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
 import { httpError } from '../../errors.js';
 import { NodeSink } from './sink.js';
 
@@ -58,10 +58,11 @@ export class NodeExchange implements Exchange {
   // Kept because a finished response lets go of its socket while the socket may still hold bytes.
   readonly #socket: Socket | null;
   // What the response's 'close' calls, in this order. One listener serves them all: an `once` per
-  // purpose would cost each held stream a wrapper, a bound function and a listener array.
-  #onFinished: (() => void) | undefined;
-  #onAbort: (() => void) | undefined;
-  #onClose: (() => void) | undefined;
+  // purpose would cost each held stream a wrapper, a bound function and a listener array. Each is
+  // usually one object the core already has; an array only when more register.
+  #onFinished: OneOrMore<FinishListener>;
+  #onAbort: OneOrMore<AbortListener>;
+  #onClose: OneOrMore<SinkCloseListener>;
   #listening = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, parsedBody?: { value: unknown }) {
@@ -134,17 +135,17 @@ export class NodeExchange implements Exchange {
     this.#socket?.destroy();
   }
   /** The response is complete and its bytes left the socket's buffer (or the socket is gone). */
-  onFinished(listener: () => void): void {
-    this.#onFinished = chain(this.#onFinished, listener);
+  onFinished(listener: FinishListener): void {
+    this.#onFinished = addOne(this.#onFinished, listener);
     this.#listen();
   }
-  onAbort(listener: () => void): void {
-    this.#onAbort = chain(this.#onAbort, listener);
+  onAbort(listener: AbortListener): void {
+    this.#onAbort = addOne(this.#onAbort, listener);
     this.#listen();
   }
-  /** Calls `listener` once when the response closes, for whatever reason (the sink's close). */
-  onClose(listener: () => void): void {
-    this.#onClose = chain(this.#onClose, listener);
+  /** Calls `listener.sinkClosed()` once when the response closes, for whatever reason (the sink's close). */
+  onClose(listener: SinkCloseListener): void {
+    this.#onClose = addOne(this.#onClose, listener);
     this.#listen();
   }
 
@@ -163,17 +164,18 @@ export class NodeExchange implements Exchange {
     const closed = this.#onClose;
     this.#onFinished = this.#onAbort = this.#onClose = undefined;
     if (finished) this.#whenFlushed(finished);
-    if (aborted && !this.res.writableFinished) aborted();
-    closed?.();
+    if (aborted && !this.res.writableFinished) forEachOne(aborted, (listener) => listener.clientAborted());
+    if (closed) forEachOne(closed, (listener) => listener.sinkClosed());
   }
 
-  #whenFlushed(listener: () => void): void {
+  #whenFlushed(listeners: FinishListener | FinishListener[]): void {
     const socket = this.#socket;
-    if (!socket || socket.destroyed || socket.writableLength === 0) return listener();
+    const call = () => forEachOne(listeners, (listener) => listener.exchangeFinished(this));
+    if (!socket || socket.destroyed || socket.writableLength === 0) return call();
     const done = () => {
       socket.off('drain', done);
       socket.off('close', done);
-      listener();
+      call();
     };
     socket.on('drain', done);
     socket.on('close', done);
@@ -186,11 +188,15 @@ function onResponseClose(this: ServerResponse & { [EXCHANGE]?: NodeExchange }): 
   this[EXCHANGE]?.closed();
 }
 
-function chain(first: (() => void) | undefined, next: () => void): () => void {
-  return first === undefined
-    ? next
-    : () => {
-        first();
-        next();
-      };
+/** One listener, or several in the order they came (rare): no array for the usual one. */
+type OneOrMore<T> = T | T[] | undefined;
+
+function addOne<T extends object>(current: OneOrMore<T>, next: T): T | T[] {
+  if (current === undefined) return next;
+  return Array.isArray(current) ? [...current, next] : [current, next];
+}
+
+function forEachOne<T extends object>(listeners: T | T[], call: (listener: T) => void): void {
+  if (Array.isArray(listeners)) for (const listener of listeners) call(listener);
+  else call(listeners);
 }

@@ -1,6 +1,6 @@
 // The sink over a node:http ServerResponse (HTTP/1.1, and HTTP/2's compatibility API).
 import type { ServerResponse } from 'node:http';
-import type { Sink } from '../../connection/sink.js';
+import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { Exchange } from '../../core/exchange.js';
 import { STREAM_HEADERS } from '../../core/stream-head.js';
@@ -45,7 +45,7 @@ export class NodeSink implements Sink {
     this.#res.on('drain', listener);
   }
 
-  onClose(listener: () => void): void {
+  onClose(listener: SinkCloseListener): void {
     this.#exchange.onClose(listener);
   }
 

@@ -2,7 +2,7 @@
 // core sends the head: at once for ordinary routes, when the stream opens for stream routes.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Sink } from '../../connection/sink.js';
-import type { Exchange, FileBody } from '../../core/exchange.js';
+import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
 import { fileStream } from './file-body.js';
 import { headersOf, readWebBody, targetOf } from './request.js';
 import type { HostInfo } from './runtime.js';
@@ -29,8 +29,8 @@ export class WebExchange implements Exchange {
   #nodeHeaders: IncomingHttpHeaders | undefined;
   #headSent = false;
   #finished = false;
-  #finishListeners: (() => void)[] = [];
-  #abortListeners: (() => void)[] = [];
+  #finishListeners: FinishListener[] = [];
+  #abortListeners: AbortListener[] = [];
   #sink: WebSink | undefined;
   #cutFile: (() => void) | undefined;
   #unlisten: (() => void) | undefined;
@@ -148,7 +148,7 @@ export class WebExchange implements Exchange {
     if (this.#finished) return;
     const listeners = this.#abortListeners;
     this.#abortListeners = [];
-    for (const listener of listeners) listener();
+    for (const listener of listeners) listener.clientAborted();
     this.#sink?.gone();
     this.#cutFile?.();
     this.finish();
@@ -163,14 +163,14 @@ export class WebExchange implements Exchange {
     this.#unlisten = undefined;
     const listeners = this.#finishListeners;
     this.#finishListeners = [];
-    for (const listener of listeners) listener();
+    for (const listener of listeners) listener.exchangeFinished(this);
   }
 
-  onFinished(listener: () => void): void {
-    if (this.#finished) listener();
+  onFinished(listener: FinishListener): void {
+    if (this.#finished) listener.exchangeFinished(this);
     else this.#finishListeners.push(listener);
   }
-  onAbort(listener: () => void): void {
+  onAbort(listener: AbortListener): void {
     if (!this.#finished) this.#abortListeners.push(listener);
   }
 }

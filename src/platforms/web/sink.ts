@@ -1,6 +1,6 @@
 // The sink over a web ReadableStream: the Response body a fetch host reads. Backpressure is the
 // stream's own: `desiredSize` says how far the host is behind, `pull` says it caught up.
-import type { Sink } from '../../connection/sink.js';
+import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { WebExchange } from './exchange.js';
 import { unwatchQuiet, watchQuiet, type Guarded } from './quiet-guard.js';
@@ -18,7 +18,7 @@ export class WebSink implements Sink, Guarded {
   readonly #stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #onDrain: (() => void) | undefined;
-  #onClose: (() => void) | undefined;
+  #onClose: SinkCloseListener | undefined;
   #wantDrain = false;
   #opened = false;
   #closed = false;
@@ -100,7 +100,7 @@ export class WebSink implements Sink, Guarded {
     this.#onDrain = listener;
   }
 
-  onClose(listener: () => void): void {
+  onClose(listener: SinkCloseListener): void {
     this.#onClose = listener;
   }
 
@@ -154,6 +154,6 @@ export class WebSink implements Sink, Guarded {
     this.#exchange.finish();
     const listener = this.#onClose;
     this.#onClose = undefined;
-    listener?.();
+    listener?.sinkClosed();
   }
 }
