@@ -156,6 +156,12 @@ test(`draining one of 3 processes moves its clients gradually and loses nothing 
       ),
     };
     console.log(`# cluster drain: ${JSON.stringify(summary)}`);
+    const stallOf = (ms: unknown) => Math.round(ms as number);
+    console.log(
+      `# longest event-loop stall per process, ms: test ${stallOf(testStallMs)}, draining server ${stallOf(drained.stallMs)}, ` +
+        `other servers ${opensOf.map((m) => stallOf(m.stallMs)).join(' / ')}, proxy ${stallOf(accepts.stallMs)} (it used ${((accepts.cpuShare as number) * 100).toFixed(0)} % of a core), ` +
+        `load processes ${reports.map((r) => stallOf(r.stallMs)).join(' / ')}`,
+    );
     // Each step of a move, per window from the drain start: where reconnects bunch shows which stage did it.
     console.log(`# per ${WINDOW_MS} ms window from the drain start:`);
     console.log(`#   streams ended by the draining process: ${perWindow(drained.closes as number[], drainAt).join(' ')}`);
