@@ -3,6 +3,7 @@
 // A plain object, so that it needs nothing installed beside it.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_FLAGS } from '../test/support/chromium-flags.mjs';
 
 const suiteDir = process.env.MERCURE_SUITE_DIR;
 if (!suiteDir) throw new Error('MERCURE_SUITE_DIR is not set: run this through scripts/mercure-conformance.mjs');
@@ -26,16 +27,7 @@ export default {
         browserName: 'chromium',
         launchOptions: {
           executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
+          args: [...CHROMIUM_FLAGS],
         },
       },
     },

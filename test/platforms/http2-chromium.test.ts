@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { Observable } from 'rxjs';
 import { Controller, Get, Sse, createApp, type RequestContext } from '../../src/index.js';
 import { CHROMIUM_PATH, chromiumSkipReason } from '../support/chromium.js';
+import { CHROMIUM_FLAGS } from '../support/chromium-flags.mjs';
 import { selfSignedCertificate } from './http2-client.js';
 
 const STREAMS = 12;
@@ -44,14 +45,7 @@ async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_FLAGS,
       // The test's own self-signed certificate.
       '--ignore-certificate-errors',
     ],

@@ -1,6 +1,7 @@
 // Launches Debian's Chromium through playwright-core. Outside CI, a machine without Chromium skips
 // browser tests with a message; under CI=true a missing browser fails them.
 import { existsSync } from 'node:fs';
+import { CHROMIUM_FLAGS } from './chromium-flags.mjs';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -15,16 +16,7 @@ export function chromiumSkipReason(): string | undefined {
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_FLAGS],
   });
   // playwright gives the browser a fresh, empty profile of its own.
   return { browser, close: () => browser.close() };

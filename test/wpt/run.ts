@@ -3,6 +3,7 @@
 // cookies and connection pool). `npx tsx test/wpt/run.ts` prints the results.
 import { chromium, type BrowserContext } from 'playwright-core';
 import { CHROMIUM_PATH } from '../support/chromium.js';
+import { CHROMIUM_FLAGS } from '../support/chromium-flags.mjs';
 import type { Result } from './harness.js';
 import { SITE, bundle, startWptServer } from './server.js';
 
@@ -10,14 +11,7 @@ export type Impl = 'native' | 'eventide';
 export type Outcome = Record<Impl, Map<string, Result>>;
 
 const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...CHROMIUM_FLAGS,
   // Second and third origins of one site for the cross-origin tests: www2.wpt.test, xn--lve-6lad.wpt.test.
   `--host-resolver-rules=MAP ${SITE} 127.0.0.1, MAP *.${SITE} 127.0.0.1`,
 ];
