@@ -112,6 +112,12 @@ async function measure(mode) {
   const [, a, b] = points;
   const n = b.connections - a.connections;
   const result = { mode, connections: [a.connections, b.connections], rssPerConnection: (b.rss - a.rss) / n, heapPerConnection: (b.heapUsed - a.heapUsed) / n, heapTotalPerConnection: (b.heapTotal - a.heapTotal) / n, newSpace: [a.newSpace, b.newSpace], externalPerConnection: (b.external - a.external) / n };
+  if (process.env.SCALE_SPACES) {
+    for (const name of Object.keys(b.spaces)) {
+      const x = a.spaces[name], y = b.spaces[name];
+      console.log(`  ${name}: size ${Math.round((y.size - x.size) / n)} B, used ${Math.round((y.used - x.used) / n)} B, physical ${Math.round((y.physical - x.physical) / n)} B per connection`);
+    }
+  }
   if (args.snapshot) {
     const before = profile(a.snapshot);
     const after = profile(b.snapshot);

@@ -8,6 +8,26 @@ import { Controller, Hub, Sse, createApp, type RequestContext } from '../dist/in
 import { redisBackend } from '../dist/redis/index.js';
 
 const mode = process.env.SCALE_MODE ?? 'eventide';
+
+// SCALE_ALLOC_PROFILE=<path>: samples every allocation (collected ones too) between one 'stats'
+// and the next, and writes each such sampling heap profile to <path>.<n> (n counts the 'stats'):
+// open it in Chrome DevTools, or sum it by function.
+let allocProfile: (() => Promise<void>) | undefined;
+if (process.env.SCALE_ALLOC_PROFILE) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const start = () => session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  await start();
+  let n = 0;
+  allocProfile = async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    writeFileSync(`${process.env.SCALE_ALLOC_PROFILE}.${n++}`, JSON.stringify(profile));
+    await start();
+  };
+}
+
 let connections: () => number;
 let port: number;
 let close: () => Promise<void>;
@@ -49,11 +69,13 @@ if (mode === 'plain') {
 
 process.on('message', async (message: { cmd: string }) => {
   if (message.cmd === 'stats') {
+    await allocProfile?.();
     if (global.gc) global.gc();
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
-    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external, connections: connections(), cpuUs: cpu.user + cpu.system });
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size, physical: s.physical_space_size }]));
+    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external, arrayBuffers: m.arrayBuffers, spaces, connections: connections(), cpuUs: cpu.user + cpu.system });
   } else if (message.cmd === 'snapshot') {
     process.send!({ cmd: 'snapshot', path: writeHeapSnapshot((message as { path?: string }).path) });
   } else if (message.cmd === 'stop') {
