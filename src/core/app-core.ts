@@ -186,20 +186,28 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     onError: (err, connection) => report(err, nativeRequest(connection.owner as Exchange), connection.route),
   };
 
+  const addressOf = (exchange: Exchange) => clientAddress(exchange.remoteAddress, exchange.headers, trust);
+  /**
+   * Reserves a stream slot. The client's address is read only when the per-address limit or an
+   * operations event needs it: Node keeps a record of a socket's peer once it is asked for it.
+   */
+  const reserve = (exchange: Exchange, route = '') => {
+    const address = registry.limitsAddresses ? addressOf(exchange) : undefined;
+    const slot = registry.reserve(address);
+    if (slot instanceof EventideError && events.active) {
+      const reason: RejectReason = closing ? 'closing' : draining ? 'draining' : 'limit';
+      events.emit({ type: 'stream.rejected', route, address: address ?? addressOf(exchange), reason });
+    }
+    return slot;
+  };
+
   const host: DispatchHost = {
     table,
     bodyLimit,
     cors,
-    addressOf: (exchange) => clientAddress(exchange.remoteAddress, exchange.headers, trust),
+    addressOf,
     originOf: (exchange) => requestOrigin(exchange.headers, exchange.encrypted, peerTrusted(exchange.remoteAddress, trust)),
-    reserve: (address, route = '') => {
-      const slot = registry.reserve(address);
-      if (slot instanceof EventideError && events.active) {
-        const reason: RejectReason = closing ? 'closing' : draining ? 'draining' : 'limit';
-        events.emit({ type: 'stream.rejected', route, address, reason });
-      }
-      return slot;
-    },
+    reserve,
     report: (err, exchange) => report(err, nativeRequest(exchange)),
     startStream(exchange, source, abort, streamOptions, slot, route = '') {
       const sink = exchange.openSink();
@@ -208,7 +216,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       connection.openedAt = performance.now();
       connection.owner = exchange;
       registry.opened(connection, slot);
-      if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address });
+      if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address ?? addressOf(exchange) });
       if (closing) connection.end('server');
       else if (draining) connection.endWithRetry(drainRetryMs + Math.round(Math.random() * drainJitterMs));
       else connection.start(source);
@@ -250,7 +258,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
         resolved = mergedOptions.get(streamOptions) ?? resolveStreamOptions(where, appStream, streamOptions);
         mergedOptions.set(streamOptions, resolved);
       }
-      const slot = registry.reserve(host.addressOf(exchange));
+      const slot = registry.reserve(registry.limitsAddresses ? addressOf(exchange) : undefined);
       if (slot instanceof EventideError) throw slot;
       let source;
       try {
@@ -266,7 +274,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
           if (!exchange.hasHeader(name)) exchange.setHeader(name, header);
         }
       }
-      const abort = new LazyAbort();
+      const abort = exchange instanceof LazyAbort ? exchange : new LazyAbort();
       exchange.onAbort(abort);
       prepareStreamHead(exchange);
       host.startStream(exchange, source, abort, resolved, slot);

@@ -76,28 +76,43 @@ function invalidState(message: string): EventideError {
   return new EventideError('EVENTIDE_INVALID_OPTION', message);
 }
 
-/** The request context over an Exchange; URL, query and signal are made on first use (streams rarely need all). */
+/** What a context asks of its app, for what it works out only when asked (most streams never ask). */
+export interface ContextHost {
+  /** The client's address (trustProxy applied). */
+  addressOf(exchange: Exchange): string;
+  /** The origin relative targets resolve against (trustProxy applied). */
+  originOf(exchange: Exchange): string;
+  /** Hears errors thrown by the request's abort listeners. Callable unbound. */
+  readonly report: (err: unknown, exchange: Exchange) => void;
+}
+
+/**
+ * The request context over an Exchange; URL, query, client address and signal are made on first
+ * use (streams rarely need them: the address alone costs a held connection its peer-name record).
+ */
 export class ExchangeContext implements RequestContext {
   readonly method: string;
   readonly params: Readonly<Record<string, string>>;
-  readonly ip: string;
-  #body: unknown;
+  #body: unknown = undefined;
   readonly #exchange: Exchange;
   readonly #abort: LazyAbort;
-  readonly #origin: () => string;
+  readonly #host: ContextHost;
+  #ip: string | undefined;
   #url: URL | undefined;
   #query: Record<string, string> | undefined;
   /** Headers set through the context, kept for a guard's refusal (WWW-Authenticate, Retry-After). */
   #headersSet: Record<string, string | number | readonly string[]> | undefined;
 
-  constructor(exchange: Exchange, params: Record<string, string>, body: unknown, abort: LazyAbort, ip: string, origin: () => string) {
+  constructor(exchange: Exchange, params: Record<string, string>, abort: LazyAbort, host: ContextHost) {
     this.#exchange = exchange;
     this.method = exchange.method;
     this.params = params;
-    this.#body = body;
-    this.ip = ip;
     this.#abort = abort;
-    this.#origin = origin;
+    this.#host = host;
+  }
+
+  get ip(): string {
+    return (this.#ip ??= this.#host.addressOf(this.#exchange));
   }
 
   get body(): unknown {
@@ -112,7 +127,7 @@ export class ExchangeContext implements RequestContext {
   get url(): URL {
     if (this.#url) return this.#url;
     try {
-      this.#url = new URL(this.#exchange.target, this.#origin());
+      this.#url = new URL(this.#exchange.target, this.#host.originOf(this.#exchange));
     } catch {
       this.#url = new URL(this.#exchange.target, 'http://localhost');
     }
@@ -136,7 +151,7 @@ export class ExchangeContext implements RequestContext {
   }
 
   get signal(): AbortSignal {
-    return this.#abort.signal;
+    return this.#abort.signalFor(this.#host.report, this.#exchange);
   }
 
   get req(): IncomingMessage {

@@ -8,7 +8,7 @@ import { toSource, type StreamSource } from '../sources/index.js';
 import { argumentsFor } from './arguments.js';
 import type { BoundRoute } from './bind.js';
 import { readBody } from './body.js';
-import { ExchangeContext } from './context.js';
+import { ExchangeContext, type ContextHost } from './context.js';
 import type { CorsPolicy } from './cors.js';
 import { respondError, setLastingHeaders } from './error-reply.js';
 import { runGuards } from './guards.js';
@@ -20,17 +20,13 @@ import { applyStreamHeaders, prepareStreamHead } from './stream-head.js';
 import type { StreamSlot } from './streams.js';
 
 /** What dispatch needs of the app that hosts it. */
-export interface DispatchHost {
+export interface DispatchHost extends ContextHost {
   readonly table: RouteTable<BoundRoute>;
   readonly bodyLimit: number;
   /** The app's CORS policy, if any. */
   readonly cors?: CorsPolicy;
-  /** The client's address (trustProxy applied). */
-  addressOf(exchange: Exchange): string;
-  /** The origin relative targets resolve against (trustProxy applied). */
-  originOf(exchange: Exchange): string;
-  /** Reserves a stream slot on `route` (its pattern), or returns the 503 to answer with. */
-  reserve(address: string, route?: string): StreamSlot | EventideError;
+  /** Reserves a stream slot for `exchange`'s client on `route` (its pattern), or returns the 503 to answer with. */
+  reserve(exchange: Exchange, route?: string): StreamSlot | EventideError;
   /** Opens a stream in `slot` on `route` (its pattern) and starts `source` on it. */
   startStream(
     exchange: Exchange,
@@ -87,7 +83,8 @@ function allowHeader(allowed: readonly string[]): string {
 }
 
 export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<void> {
-  const abort = new LazyAbort(host.report, exchange);
+  // An exchange may be its own abort state (node:http's is): one object fewer per request.
+  const abort = exchange instanceof LazyAbort ? exchange : new LazyAbort();
   exchange.onAbort(abort);
   let slot: StreamSlot | undefined;
   try {
@@ -106,8 +103,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
     }
     const route = match.target;
     const headOnly = method === 'HEAD';
-    const address = host.addressOf(exchange);
-    const ctx = new ExchangeContext(exchange, match.params, undefined, abort, address, () => host.originOf(exchange));
+    const ctx = new ExchangeContext(exchange, match.params, abort, host);
     if (route.guards.length > 0) {
       // Before any slot is taken or body read: a refused request holds nothing and reads nothing.
       try {
@@ -125,7 +121,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
     if (route.meta.sse && !headOnly) {
       // The slot is taken (synchronously) before the body is read or the handler awaited, so
       // concurrent requests cannot overshoot a limit; guards ran before, so refusals never hold one.
-      const reserved = host.reserve(address, route.pattern);
+      const reserved = host.reserve(exchange, route.pattern);
       if (reserved instanceof EventideError) {
         respondError(exchange, reserved, { 'Retry-After': '5' });
         return;

@@ -18,7 +18,8 @@ export interface AppStats {
 
 /** A reserved place for one stream. */
 export interface StreamSlot {
-  readonly address: string;
+  /** The client address it was reserved for; `undefined` when the registry was not told it (no per-address limit). */
+  readonly address: string | undefined;
   /** Gives the slot back; safe to call more than once. */
   release(): void;
 }
@@ -27,9 +28,10 @@ export class StreamRegistry {
   readonly stats: AppStats = { openStreams: 0, totalStreams: 0, slowClientsClosed: 0, rejectedStreams: 0 };
   /**
    * Open connections, with the client address whose place each holds (null: its slot had been
-   * released already). No slot object is kept per stream.
+   * released already; undefined: the registry was not told the address). No slot object is kept
+   * per stream.
    */
-  readonly open = new Map<SseConnection, string | null>();
+  readonly open = new Map<SseConnection, string | null | undefined>();
   readonly #maxStreams: number;
   readonly #maxPerAddress: number;
   readonly #perAddress = new Map<string, number>();
@@ -46,12 +48,23 @@ export class StreamRegistry {
     this.#closing = true;
   }
 
-  /** Reserves a slot, or returns the 503 error to answer with. */
-  reserve(address: string): StreamSlot | EventideError {
+  /**
+   * True when slots are counted per client address (`maxStreamsPerAddress`): `reserve` must then
+   * be told the address. Otherwise no address is kept (reading it costs a held connection memory).
+   */
+  get limitsAddresses(): boolean {
+    return this.#maxPerAddress > 0;
+  }
+
+  /**
+   * Reserves a slot, or returns the 503 error to answer with. `address` may be left out (and is
+   * then not kept) unless {@link limitsAddresses}.
+   */
+  reserve(address: string | undefined): StreamSlot | EventideError {
     let refusal: string | undefined;
     if (this.#closing) refusal = 'the server is shutting down';
     else if (this.#maxStreams > 0 && this.#reserved >= this.#maxStreams) refusal = `the server holds its maximum of ${this.#maxStreams} streams`;
-    else if (this.#maxPerAddress > 0 && (this.#perAddress.get(address) ?? 0) >= this.#maxPerAddress) {
+    else if (this.#maxPerAddress > 0 && (this.#perAddress.get(address!) ?? 0) >= this.#maxPerAddress) {
       refusal = `this client address holds its maximum of ${this.#maxPerAddress} streams`;
     }
     if (refusal) {
@@ -59,13 +72,14 @@ export class StreamRegistry {
       return new EventideError('EVENTIDE_TOO_MANY_STREAMS', `${refusal}; retry later`, { status: 503, expose: true });
     }
     this.#reserved++;
-    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    if (this.#maxPerAddress > 0) this.#perAddress.set(address!, (this.#perAddress.get(address!) ?? 0) + 1);
     return new Slot(this, address);
   }
 
   /** Gives back a slot's place. Called once per slot, by the slot. */
-  release(address: string): void {
+  release(address: string | undefined): void {
     this.#reserved--;
+    if (this.#maxPerAddress === 0 || address === undefined) return;
     const count = (this.#perAddress.get(address) ?? 1) - 1;
     if (count <= 0) this.#perAddress.delete(address);
     else this.#perAddress.set(address, count);
@@ -81,8 +95,7 @@ export class StreamRegistry {
   /** A stream ended; its slot is released. */
   closed(connection: SseConnection, reason: CloseReason): void {
     const address = this.open.get(connection);
-    if (address === undefined) return;
-    this.open.delete(connection);
+    if (!this.open.delete(connection)) return;
     if (address !== null) this.release(address);
     this.stats.openStreams = this.open.size;
     if (reason === 'slow-client') this.stats.slowClientsClosed++;
@@ -91,10 +104,10 @@ export class StreamRegistry {
 
 /** A slot as a small object rather than a closure: one is held by every open stream. */
 class Slot implements StreamSlot {
-  readonly address: string;
+  readonly address: string | undefined;
   #registry: StreamRegistry | undefined;
 
-  constructor(registry: StreamRegistry, address: string) {
+  constructor(registry: StreamRegistry, address: string | undefined) {
     this.#registry = registry;
     this.address = address;
   }
@@ -107,7 +120,7 @@ class Slot implements StreamSlot {
   }
 
   /** Passes the place to an open stream (null if released already): releasing the slot does nothing afterwards. */
-  handOver(): string | null {
+  handOver(): string | null | undefined {
     if (this.#registry === undefined) return null;
     this.#registry = undefined;
     return this.address;

@@ -1,12 +1,14 @@
-// A node:http request and response as an Exchange.
+// A node:http request and response as an Exchange (and the stream's Sink).
 import { createReadStream } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
+import { respondError } from '../../core/error-reply.js';
+import { LazyAbort } from '../../core/lazy-abort.js';
+import { STREAM_HEADERS } from '../../core/stream-head.js';
 import { httpError } from '../../errors.js';
-import { NodeSink } from './sink.js';
 
 /** Reads a node request body, refusing more than `limit` bytes with 413. */
 export async function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
@@ -49,26 +51,27 @@ export function pipeFile(res: ServerResponse, file: FileBody): Promise<void> {
   });
 }
 
-export class NodeExchange implements Exchange {
+/**
+ * A node:http request and its response. It is also the stream's sink and the request's abort
+ * state (a {@link LazyAbort}): every held stream has one, and one object costs less than three.
+ */
+export class NodeExchange extends LazyAbort implements Exchange, Sink {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly method: string;
   readonly target: string;
   readonly parsedBody: { value: unknown } | undefined;
-  // Kept because a finished response lets go of its socket while the socket may still hold bytes.
-  readonly #socket: Socket | null;
   // What the response's 'close' calls, in this order. One listener serves them all: an `once` per
   // purpose would cost each held stream a wrapper, a bound function and a listener array. Each is
   // usually one object the core already has; an array only when more register.
-  #onFinished: OneOrMore<FinishListener>;
-  #onAbort: OneOrMore<AbortListener>;
-  #onClose: OneOrMore<SinkCloseListener>;
-  #listening = false;
+  #onFinished: OneOrMore<FinishListener> = undefined;
+  #onAbort: OneOrMore<AbortListener> = undefined;
+  #onClose: OneOrMore<SinkCloseListener> = undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, parsedBody?: { value: unknown }) {
+    super();
     this.req = req;
     this.res = res;
-    this.#socket = req.socket ?? null;
     this.method = (req.method ?? 'GET').toUpperCase();
     this.target = req.url ?? '/';
     this.parsedBody = parsedBody;
@@ -126,35 +129,32 @@ export class NodeExchange implements Exchange {
   sendFile(file: FileBody): Promise<void> {
     return pipeFile(this.res, file);
   }
+  /** The exchange is its own sink. */
   openSink(): Sink {
     this.req.socket?.setNoDelay(true);
-    return new NodeSink(this.res, this);
+    return this;
   }
+  /**
+   * Cuts the response at once, and its socket: a finished response lets go of its socket while
+   * the socket may still hold bytes (the request keeps it). As a sink: cuts the stream.
+   */
   destroy(): void {
     this.res.destroy();
-    this.#socket?.destroy();
+    this.req.socket?.destroy();
   }
   /** The response is complete and its bytes left the socket's buffer (or the socket is gone). */
   onFinished(listener: FinishListener): void {
     this.#onFinished = addOne(this.#onFinished, listener);
-    this.#listen();
+    listen(this);
   }
   onAbort(listener: AbortListener): void {
     this.#onAbort = addOne(this.#onAbort, listener);
-    this.#listen();
+    listen(this);
   }
   /** Calls `listener.sinkClosed()` once when the response closes, for whatever reason (the sink's close). */
   onClose(listener: SinkCloseListener): void {
     this.#onClose = addOne(this.#onClose, listener);
-    this.#listen();
-  }
-
-  #listen(): void {
-    if (this.#listening) return;
-    this.#listening = true;
-    // 'close' is emitted once per response. One shared listener finds the exchange on the response.
-    (this.res as ServerResponse & { [EXCHANGE]?: NodeExchange })[EXCHANGE] = this;
-    this.res.on('close', onResponseClose);
+    listen(this);
   }
 
   /** The response closed. Internal (called by the shared listener). */
@@ -163,29 +163,87 @@ export class NodeExchange implements Exchange {
     const aborted = this.#onAbort;
     const closed = this.#onClose;
     this.#onFinished = this.#onAbort = this.#onClose = undefined;
-    if (finished) this.#whenFlushed(finished);
+    if (finished) whenFlushed(this, finished);
     if (aborted && !this.res.writableFinished) forEachOne(aborted, (listener) => listener.clientAborted());
     if (closed) forEachOne(closed, (listener) => listener.sinkClosed());
   }
 
-  #whenFlushed(listeners: FinishListener | FinishListener[]): void {
-    const socket = this.#socket;
-    const call = () => forEachOne(listeners, (listener) => listener.exchangeFinished(this));
-    if (!socket || socket.destroyed || socket.writableLength === 0) return call();
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      call();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
+  // ---- Sink ----
+
+  open(): void {
+    openStreamHead(this.res);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.res.write(chunk);
+  }
+
+  get buffered(): number {
+    return this.res.writableLength;
+  }
+
+  get needsDrain(): boolean {
+    return this.res.writableNeedDrain;
+  }
+
+  onDrain(listener: () => void): void {
+    this.res.on('drain', listener);
+  }
+
+  fail(err: unknown): void {
+    respondError(this, err);
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
   }
 }
 
-const EXCHANGE = Symbol('eventide exchange');
+/**
+ * Sends the head of a stream on `res` now. A handler that wrote the head itself through ctx.res
+ * keeps it; the stream follows it. The stream's default headers, where the handler set none of its
+ * own, go straight into the head: a response whose headers were all defaults then keeps no header
+ * map while it streams.
+ */
+export function openStreamHead(res: ServerResponse): void {
+  if (res.headersSent) return;
+  const head: string[] = [];
+  for (const [name, value] of STREAM_HEADERS) if (!res.hasHeader(name)) head.push(name, value);
+  // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
+  if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) head.push('Connection', 'keep-alive');
+  res.writeHead(res.statusCode, head);
+  res.flushHeaders();
+}
 
-function onResponseClose(this: ServerResponse & { [EXCHANGE]?: NodeExchange }): void {
+const EXCHANGE = Symbol('eventide exchange');
+type WithExchange = ServerResponse & { [EXCHANGE]?: NodeExchange };
+
+/** Listens for the response's 'close', once per exchange. */
+function listen(exchange: NodeExchange): void {
+  const res = exchange.res as WithExchange;
+  if (res[EXCHANGE] === exchange) return;
+  // 'close' is emitted once per response. One shared listener finds the exchange on the response.
+  res[EXCHANGE] = exchange;
+  res.on('close', onResponseClose);
+}
+
+function onResponseClose(this: WithExchange): void {
   this[EXCHANGE]?.closed();
+}
+
+/** Calls the finish listeners once the socket's buffer is empty (or the socket is gone). */
+function whenFlushed(exchange: NodeExchange, listeners: FinishListener | FinishListener[]): void {
+  // The request keeps the socket: a finished response lets go of it while it may still hold bytes.
+  const socket: Socket | null = exchange.req.socket ?? null;
+  const call = () => forEachOne(listeners, (listener) => listener.exchangeFinished(exchange));
+  if (!socket || socket.destroyed || socket.writableLength === 0) return call();
+  const done = () => {
+    socket.off('drain', done);
+    socket.off('close', done);
+    call();
+  };
+  socket.on('drain', done);
+  socket.on('close', done);
 }
 
 /** One listener, or several in the order they came (rare): no array for the usual one. */

@@ -1,10 +1,9 @@
-// The sink over a node:http ServerResponse (HTTP/1.1, and HTTP/2's compatibility API).
+// A sink over a node:http ServerResponse apart from its exchange, for platforms that adapt what
+// the stream does (NestJS). A NodeExchange is its own sink; this one writes the same way.
 import type { ServerResponse } from 'node:http';
 import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
-import type { Exchange } from '../../core/exchange.js';
-import { STREAM_HEADERS } from '../../core/stream-head.js';
-import type { NodeExchange } from './exchange.js';
+import { openStreamHead, type NodeExchange } from './exchange.js';
 
 export class NodeSink implements Sink {
   readonly #res: ServerResponse;
@@ -16,17 +15,7 @@ export class NodeSink implements Sink {
   }
 
   open(): void {
-    const res = this.#res;
-    // A handler that wrote the head itself through ctx.res keeps it; the stream follows it.
-    if (res.headersSent) return;
-    // The stream's default headers, where the handler set none of its own, go straight into the
-    // head: a response whose headers were all defaults then keeps no header map while it streams.
-    const head: string[] = [];
-    for (const [name, value] of STREAM_HEADERS) if (!res.hasHeader(name)) head.push(name, value);
-    // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
-    if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) head.push('Connection', 'keep-alive');
-    res.writeHead(res.statusCode, head);
-    res.flushHeaders();
+    openStreamHead(this.#res);
   }
 
   write(chunk: Uint8Array): boolean {
