@@ -118,6 +118,10 @@ async function measure(mode) {
       console.log(`  ${name}: size ${Math.round((y.size - x.size) / n)} B, used ${Math.round((y.used - x.used) / n)} B, physical ${Math.round((y.physical - x.physical) / n)} B per connection`);
     }
   }
+  if (b.smaps) {
+    const kinds = new Set([...Object.keys(a.smaps), ...Object.keys(b.smaps)]);
+    console.log('  resident per connection by mapping: ' + [...kinds].map((k) => `${k} ${Math.round((((b.smaps[k] ?? 0) - (a.smaps[k] ?? 0)) * 1024) / n)} B`).join(', '));
+  }
   if (args.snapshot) {
     const before = profile(a.snapshot);
     const after = profile(b.snapshot);

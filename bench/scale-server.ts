@@ -3,10 +3,12 @@
 // (the memory baseline). Controlled over IPC: 'stats' -> rss, heap, connections; 'snapshot' writes a
 // heap snapshot (bench/scale-memory.mjs).
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { Controller, Hub, Sse, createApp, type RequestContext } from '../dist/index.js';
 import { redisBackend } from '../dist/redis/index.js';
 
+const require_fs = () => createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 const mode = process.env.SCALE_MODE ?? 'eventide';
 
 // SCALE_ALLOC_PROFILE=<path>: samples every allocation (collected ones too) between one 'stats'
@@ -67,6 +69,22 @@ if (mode === 'plain') {
   };
 }
 
+/** Resident KB of this process by kind of mapping (Linux): the brk heap, other anonymous mappings by size, files. */
+function smaps(): Record<string, number> {
+  const { readFileSync } = require_fs();
+  const out: Record<string, number> = {};
+  let kind = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024;
+      const name = head[3];
+      kind = name === '[heap]' ? 'brk' : name === '' ? (size >= 65536 ? 'anon>=64M' : size >= 1024 ? 'anon1M-64M' : 'anon<1M') : name.startsWith('/') ? 'file' : name;
+    } else if (line.startsWith('Rss:')) out[kind] = (out[kind] ?? 0) + Number(line.split(/\s+/)[1]);
+  }
+  return out;
+}
+
 process.on('message', async (message: { cmd: string }) => {
   if (message.cmd === 'stats') {
     await allocProfile?.();
@@ -75,7 +93,7 @@ process.on('message', async (message: { cmd: string }) => {
     const cpu = process.cpuUsage();
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size, physical: s.physical_space_size }]));
-    process.send!({ cmd: 'stats', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external, arrayBuffers: m.arrayBuffers, spaces, connections: connections(), cpuUs: cpu.user + cpu.system });
+    process.send!({ cmd: 'stats', smaps: process.env.SCALE_SMAPS ? smaps() : undefined, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, newSpace, external: m.external, arrayBuffers: m.arrayBuffers, spaces, connections: connections(), cpuUs: cpu.user + cpu.system });
   } else if (message.cmd === 'snapshot') {
     process.send!({ cmd: 'snapshot', path: writeHeapSnapshot((message as { path?: string }).path) });
   } else if (message.cmd === 'stop') {
