@@ -11,6 +11,16 @@
 /** The queue whose array was started last: the one a queue starting now may follow. */
 let lastStarted: FrameQueue | undefined;
 
+/** The array of a queue that has queued nothing yet: shared, never written (a held idle stream makes no array). */
+const NONE: Uint8Array[] = [];
+// Bits of #state.
+const FOLLOWING = 1;
+// Another queue follows this one's array: it must not be emptied in place when taken.
+const FOLLOWED = 2;
+
+/** Leaves a queue's array as it is (others may follow it); its next push starts a fresh one. */
+let release: (queue: FrameQueue) => void;
+
 /** Joins frames into one buffer (the flush pass, which reuses joins across connections). */
 export interface FrameJoiner {
   /** Joins the first `count` entries of `frames` (`bytes` in total) into one buffer. */
@@ -19,13 +29,13 @@ export interface FrameJoiner {
 
 /** An ordered queue of encoded frames with its total size. */
 export class FrameQueue {
-  // Own array, or another queue's when following it (then only the first #count entries are ours).
-  #frames: Uint8Array[] = [];
+  // Own array, or another queue's when following it (then only the first #count entries are ours),
+  // or NONE until the first push.
+  #frames: Uint8Array[] = NONE;
   #count = 0;
   #bytes = 0;
-  #following = false;
-  // Another queue follows this one's array: it must not be emptied in place when taken.
-  #followed = false;
+  // FOLLOWING and FOLLOWED in one field (every held stream has a queue).
+  #state = 0;
 
   /** Frames queued. */
   get length(): number {
@@ -41,20 +51,21 @@ export class FrameQueue {
     const count = this.#count;
     this.#bytes += frame.length;
     this.#count = count + 1;
-    if (this.#following) {
+    if ((this.#state & FOLLOWING) !== 0) {
       if (this.#frames[count] === frame) return;
       // Different from the run it followed: from here on, an array of its own.
       this.#frames = this.#frames.slice(0, count);
-      this.#following = false;
+      this.#state &= ~FOLLOWING;
     } else if (count === 0) {
       const leader = lastStarted;
       if (leader !== undefined && leader !== this && leader.#frames[0] === frame) {
-        leader.#followed = true;
+        leader.#state |= FOLLOWED;
         this.#frames = leader.#frames;
-        this.#following = true;
+        this.#state |= FOLLOWING;
         return;
       }
       lastStarted = this;
+      if (this.#frames === NONE) this.#frames = [];
     }
     this.#frames.push(frame);
   }
@@ -72,26 +83,24 @@ export class FrameQueue {
     const bytes = this.#bytes;
     this.#count = 0;
     this.#bytes = 0;
-    if (count === 1 && !this.#following && !this.#followed) {
-      const only = frames[0];
-      frames.length = 0; // a quiet stream keeps its array
-      return only;
-    }
-    this.#release();
+    // The array goes (emptying it in place would free its storage anyway): a held stream that
+    // has written keeps no array while quiet.
+    release(this);
     return count === 1 ? frames[0] : joiner.join(frames, count, bytes);
   }
 
   clear(): void {
     this.#count = 0;
     this.#bytes = 0;
-    this.#release();
+    release(this);
   }
 
-  /** Starts a fresh array of its own, leaving the old one as it is (others may follow it). */
-  #release(): void {
-    this.#frames = [];
-    this.#following = false;
-    this.#followed = false;
-    if (lastStarted === this) lastStarted = undefined;
+  static {
+    // A function rather than a private method: a class with private methods costs each instance a field.
+    release = (queue) => {
+      queue.#frames = NONE;
+      queue.#state = 0;
+      if (lastStarted === queue) lastStarted = undefined;
+    };
   }
 }
