@@ -82,8 +82,16 @@ const CATCHING_UP = 2;
 const EMITTED = 4;
 const CLOSED = 8;
 const LAGGING = 16;
+// A single-channel subscription's "synced" (see #synced), kept here rather than in an array.
+const SYNCED = 32;
 
 const NO_FEEDS: readonly ChannelFeed[] = [];
+/**
+ * The feeds list of the last single-channel subscription: the next one of the same channel shares
+ * it (a list is never changed). Dropped once its feed has no subscriber left, so it keeps no
+ * stopped feed alive.
+ */
+let lastSingleFeeds: readonly ChannelFeed[] = NO_FEEDS;
 
 /**
  * One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. It is its
@@ -97,8 +105,11 @@ export class HubSubscription implements FeedSubscriber {
   #feeds: readonly ChannelFeed[] = NO_FEEDS;
   /** Per channel: the newest event emitted (or the position the stream started from). */
   readonly #cursors: string[];
-  /** Per channel: live and past the handoff, so every feed event is new (no comparison). */
-  readonly #synced: boolean[];
+  /**
+   * Per channel: live and past the handoff, so every feed event is new (no comparison).
+   * `undefined` for a single channel, whose flag is the SYNCED bit of #flags.
+   */
+  readonly #synced: boolean[] | undefined;
   /** Per channel: the cursor at which a gap was last signalled, so it is signalled once (made at the first gap). */
   #gapAt: (string | undefined)[] | undefined;
   /** Live events held while the subscription hands over to live; `undefined` when not holding. */
@@ -115,7 +126,7 @@ export class HubSubscription implements FeedSubscriber {
     this.#tag = channels.length > 1 ? channelSetTag(channels) : '';
     this.#out = output;
     this.#cursors = channels.map(() => '');
-    this.#synced = channels.map(() => false);
+    this.#synced = channels.length === 1 ? undefined : channels.map(() => false);
   }
 
   #is(bit: number): boolean {
@@ -124,6 +135,21 @@ export class HubSubscription implements FeedSubscriber {
 
   #mark(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+
+  #isSynced(index: number): boolean {
+    const synced = this.#synced;
+    return synced === undefined ? (this.#flags & SYNCED) !== 0 : synced[index];
+  }
+
+  #setSynced(index: number): void {
+    if (this.#synced === undefined) this.#flags |= SYNCED;
+    else this.#synced[index] = true;
+  }
+
+  #unsync(): void {
+    if (this.#synced === undefined) this.#flags &= ~SYNCED;
+    else this.#synced.fill(false);
   }
 
   get closed(): boolean {
@@ -135,7 +161,12 @@ export class HubSubscription implements FeedSubscriber {
     this.#buffer = [];
     const batched = this.#out.batched && this.#channels.length === 1;
     const host = this.#host;
-    this.#feeds = this.#channels.map((channel) => host.acquireFeed(channel));
+    if (this.#channels.length === 1) {
+      const feed = host.acquireFeed(this.#channels[0]);
+      this.#feeds = lastSingleFeeds[0] === feed ? lastSingleFeeds : (lastSingleFeeds = [feed]);
+    } else {
+      this.#feeds = this.#channels.map((channel) => host.acquireFeed(channel));
+    }
     for (let index = 0; index < this.#feeds.length; index++) this.#feeds[index].attach(this, index, batched);
     this.#mark(CATCHING_UP, true);
     this.#begin(lastEventId, anchor).catch((err: unknown) => this.#fail(err));
@@ -151,6 +182,7 @@ export class HubSubscription implements FeedSubscriber {
     this.#feeds = NO_FEEDS;
     for (const feed of feeds) feed.detach(this);
     for (const feed of feeds) this.#host.releaseFeed(feed);
+    if (feeds === lastSingleFeeds && feeds[0].listenerCount === 0) lastSingleFeeds = NO_FEEDS;
   }
 
   // ---- FeedSubscriber (called per event per subscriber: no closure made per call) ----
@@ -357,7 +389,7 @@ export class HubSubscription implements FeedSubscriber {
       }
       if (out.demand() <= 0 || this.#buffer === undefined) {
         this.#buffer = undefined;
-        this.#synced.fill(false);
+        this.#unsync();
         return false;
       }
       this.#emitIfNew(index, event, true);
@@ -421,7 +453,7 @@ export class HubSubscription implements FeedSubscriber {
     this.#mark(LIVE, false);
     this.#buffer = undefined;
     this.#heldBytes = 0;
-    this.#synced.fill(false);
+    this.#unsync();
     if (this.#is(CLOSED)) return;
     this.#setLagging(true);
     if (this.#is(CATCHING_UP)) return;
@@ -449,10 +481,10 @@ export class HubSubscription implements FeedSubscriber {
     const out = this.#out;
     // The common case of the frame output: one shared buffer, no comparison. The cursor moves
     // first, since writing may end the stream.
-    if (out.joins && (this.#synced[0] || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0)) {
+    if (out.joins && (this.#isSynced(0) || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0)) {
       const demand = out.demand();
       if (demand === Infinity || batch.fitsIn(demand)) {
-        this.#synced[0] = true;
+        this.#setSynced(0);
         this.#cursors[0] = batch.lastId;
         this.#mark(EMITTED, true);
         out.batch(batch);
@@ -494,10 +526,10 @@ export class HubSubscription implements FeedSubscriber {
   // ---- emitting ----
 
   #emitIfNew(index: number, event: PreparedEvent, fromFeed: boolean): boolean {
-    if (!this.#synced[index]) {
+    if (!this.#isSynced(index)) {
       if (this.#host.backend.compareIds(event.id, this.#cursors[index]) <= 0) return false;
       // Later events of this feed all follow this one.
-      if (fromFeed) this.#synced[index] = true;
+      if (fromFeed) this.#setSynced(index);
     }
     this.#cursors[index] = event.id;
     this.#mark(EMITTED, true);
