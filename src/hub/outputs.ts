@@ -12,6 +12,17 @@ import type { PreparedEvent } from './prepared.js';
 import type { HubSubscription, SubscriptionOutput } from './subscription.js';
 import type { HubEvent } from './types.js';
 
+/**
+ * The anchor frame of the position anchored last: subscribers that start at the same position
+ * (every new one at a channel's head) share one frame, and their queues follow one another.
+ */
+let lastAnchor: { id: string; frame: Uint8Array } | undefined;
+
+function anchorFrame(id: string): Uint8Array {
+  if (lastAnchor?.id !== id) lastAnchor = { id, frame: idOnlyFrame(id) };
+  return lastAnchor.frame;
+}
+
 /** Demand of a sink: what it says, or unbounded when it says nothing. */
 function demandOf(sink: SourceSink): number {
   return sink.demand === undefined ? Infinity : sink.demand();
@@ -88,7 +99,7 @@ export class FrameOutput implements SubscriptionOutput, StreamSource {
   }
 
   anchor(streamId: string): void {
-    this.#sink!.frame(idOnlyFrame(streamId));
+    this.#sink!.frame(anchorFrame(streamId));
   }
 
   error(err: unknown): void {
@@ -149,7 +160,7 @@ export class ObservableOutput implements SubscriptionOutput {
   anchor(streamId: string): void {
     // Only on the wire, and only by the stream that gives the connection its position: operators
     // never see it, so nothing can turn it into a message or strip its id.
-    if (this.#ownsPosition) this.#sink!.frame(idOnlyFrame(streamId));
+    if (this.#ownsPosition) this.#sink!.frame(anchorFrame(streamId));
   }
 
   error(err: unknown): void {
