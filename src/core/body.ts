@@ -2,7 +2,8 @@
 import { httpError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 
-const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+/** Methods whose request bodies are not read. */
+export const BODYLESS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 const utf8 = new TextDecoder('utf-8');
 
 /**

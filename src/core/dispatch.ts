@@ -7,7 +7,7 @@ import type { RouteTable } from '../router/routes.js';
 import { toSource, type StreamSource } from '../sources/index.js';
 import { argumentsFor } from './arguments.js';
 import type { BoundRoute } from './bind.js';
-import { readBody } from './body.js';
+import { BODYLESS, readBody } from './body.js';
 import { ExchangeContext, type ContextHost } from './context.js';
 import type { CorsPolicy } from './cors.js';
 import { respondError, setLastingHeaders } from './error-reply.js';
@@ -38,6 +38,10 @@ export interface DispatchHost extends ContextHost {
   ): void;
   /** Hears of errors the application should know about; never throws. Callable unbound. */
   readonly report: (err: unknown, exchange: Exchange) => void;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 function stopQuietly(source: StreamSource, host: DispatchHost, exchange: Exchange): void {
@@ -128,8 +132,11 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
       }
       slot = reserved;
     }
-    ctx.provideBody(await readBody(exchange, host.bodyLimit));
-    const result = await route.handler.apply(route.instance, argumentsFor(route.params, ctx));
+    // Bodyless methods and a handler that returns no promise skip the awaits (a held stream's
+    // request then makes no promises while it opens).
+    if (!BODYLESS.has(method) || exchange.parsedBody) ctx.provideBody(await readBody(exchange, host.bodyLimit));
+    let result: unknown = route.handler.apply(route.instance, argumentsFor(route.params, ctx));
+    if (isThenable(result)) result = await result;
 
     if (!route.meta.sse) {
       // A handler that wrote the response itself through ctx.res owns it.

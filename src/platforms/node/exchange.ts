@@ -207,12 +207,26 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
  */
 export function openStreamHead(res: ServerResponse): void {
   if (res.headersSent) return;
-  const head: string[] = [];
-  for (const [name, value] of STREAM_HEADERS) if (!res.hasHeader(name)) head.push(name, value);
+  // Which of the defaults go into the head, as bits: heads are shared per combination (node only
+  // reads the list), so a stream's head makes no list of its own.
+  let absent = 0;
+  for (let i = 0; i < STREAM_HEADERS.length; i++) if (!res.hasHeader(STREAM_HEADERS[i][0])) absent |= 1 << i;
   // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
-  if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) head.push('Connection', 'keep-alive');
-  res.writeHead(res.statusCode, head);
+  if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) absent |= 1 << STREAM_HEADERS.length;
+  res.writeHead(res.statusCode, (defaultHeads[absent] ??= defaultHead(absent)) as string[]);
   res.flushHeaders();
+}
+
+/** The default headers a head carries, by the bits of {@link openStreamHead}; made on first use. */
+const defaultHeads: (readonly string[])[] = [];
+
+function defaultHead(absent: number): readonly string[] {
+  const head: string[] = [];
+  STREAM_HEADERS.forEach(([name, value], i) => {
+    if ((absent & (1 << i)) !== 0) head.push(name, value);
+  });
+  if ((absent & (1 << STREAM_HEADERS.length)) !== 0) head.push('Connection', 'keep-alive');
+  return Object.freeze(head);
 }
 
 const EXCHANGE = Symbol('eventide exchange');
