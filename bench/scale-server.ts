@@ -89,6 +89,10 @@ process.on('message', async (message: { cmd: string }) => {
   if (message.cmd === 'stats') {
     await allocProfile?.();
     if (global.gc) global.gc();
+    if (process.env.SCALE_SETTLE_MS) {
+      await new Promise((r) => setTimeout(r, Number(process.env.SCALE_SETTLE_MS)));
+      global.gc?.();
+    }
     const m = process.memoryUsage();
     const cpu = process.cpuUsage();
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
