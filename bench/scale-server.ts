@@ -20,7 +20,7 @@ if (process.env.SCALE_ALLOC_PROFILE) {
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  const start = () => session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  const start = () => session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.SCALE_ALLOC_PROMOTED } as never);
   await start();
   let n = 0;
   allocProfile = async () => {

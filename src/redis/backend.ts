@@ -75,6 +75,33 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     if (closed) throw command.closedError();
   }
 
+  // Reads of a channel's head alone (what a subscriber without Last-Event-ID asks for) share the
+  // read of that channel already on its way, if it was sent in this same turn of the event loop: a
+  // burst of new subscribers costs Redis one read, and this process one command's garbage, instead
+  // of one each. A subscriber may so get a head read up to one turn of the event loop before it
+  // asked (never older); and since publishes and reads share one connection, which Redis answers
+  // in order, a publish this backend completed before a read was asked for is always within the
+  // head that read gets.
+  const headReads = new Map<string, Promise<ReadReply>>();
+  let headTurn: ReturnType<typeof setImmediate> | undefined;
+
+  function readHead(key: string): Promise<ReadReply> {
+    const pending = headReads.get(key);
+    if (pending !== undefined) return pending;
+    const read = scripts.eventideRead(key, '');
+    headReads.set(key, read);
+    // Answered: later asks read afresh (set before any caller's continuation runs).
+    const forget = () => {
+      if (headReads.get(key) === read) headReads.delete(key);
+    };
+    read.then(forget, forget);
+    headTurn ??= setImmediate(() => {
+      headTurn = undefined;
+      headReads.clear();
+    });
+    return read;
+  }
+
   return {
     zeroId: ZERO_ID,
 
@@ -117,7 +144,10 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
       let reply: ReadReply;
       try {
         // A malformed id never reaches Redis: the read then only fetches the head.
-        reply = await scripts.eventideRead(key, valid && after !== undefined ? after : '', ...slice, ...(idsOnly ? ['ids'] : []));
+        reply =
+          after === undefined
+            ? await readHead(key)
+            : await scripts.eventideRead(key, valid ? after : '', ...slice, ...(idsOnly ? ['ids'] : []));
       } catch (err) {
         throw command.failure('read', err, { channel, key: replyPrefix + key });
       }
@@ -160,6 +190,8 @@ export function redisBackend(options: RedisBackendOptions = {}): RedisBackend {
     async close() {
       if (closed) return;
       closed = true;
+      if (headTurn !== undefined) clearImmediate(headTurn);
+      headReads.clear();
       follower.close();
       if (command.ready) await command.redis.del(follower.wakeKey).catch(() => undefined);
       await Promise.all([reader.close(false), command.close(true)]);
