@@ -95,7 +95,8 @@ let lastSingleFeeds: readonly ChannelFeed[] = NO_FEEDS;
 
 /**
  * One subscriber's stream: its channels, cursors and the read-to-live handoff. Internal. It is its
- * feeds' subscriber itself, and its per-channel arrays are sized exactly: every held stream has one.
+ * feeds' subscriber itself, and its per-channel arrays are sized exactly, and left out for a single
+ * channel: every held stream has one.
  */
 export class HubSubscription implements FeedSubscriber {
   readonly #host: SubscriptionHost;
@@ -104,7 +105,8 @@ export class HubSubscription implements FeedSubscriber {
   readonly #out: SubscriptionOutput;
   #feeds: readonly ChannelFeed[] = NO_FEEDS;
   /** Per channel: the newest event emitted (or the position the stream started from). */
-  readonly #cursors: string[];
+  /** (A single channel's cursor is the string itself: no array per held stream.) */
+  #cursors: string[] | string;
   /**
    * Per channel: live and past the handoff, so every feed event is new (no comparison).
    * `undefined` for a single channel, whose flag is the SYNCED bit of #flags.
@@ -125,7 +127,7 @@ export class HubSubscription implements FeedSubscriber {
     this.#channels = channels;
     this.#tag = channels.length > 1 ? channelSetTag(channels) : '';
     this.#out = output;
-    this.#cursors = channels.map(() => '');
+    this.#cursors = channels.length === 1 ? '' : channels.map(() => '');
     this.#synced = channels.length === 1 ? undefined : channels.map(() => false);
   }
 
@@ -135,6 +137,16 @@ export class HubSubscription implements FeedSubscriber {
 
   #mark(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+
+  #cursor(index: number): string {
+    const cursors = this.#cursors;
+    return typeof cursors === 'string' ? cursors : cursors[index];
+  }
+
+  #setCursor(index: number, cursor: string): void {
+    if (typeof this.#cursors === 'string') this.#cursors = cursor;
+    else this.#cursors[index] = cursor;
   }
 
   #isSynced(index: number): boolean {
@@ -241,10 +253,10 @@ export class HubSubscription implements FeedSubscriber {
       }
       if (asked === null || position === undefined || !read.complete) {
         // Every event past the head reaches the feed after this read, so the buffer holds it.
-        this.#cursors[i] = read.head;
+        this.#setCursor(i, read.head);
         return { events: [], complete: true, head: read.head };
       }
-      this.#cursors[i] = position;
+      this.#setCursor(i, position);
       return read;
     });
     if (gapped.length > 0) this.#emitGap(gapped, describeLastEventId(lastEventId));
@@ -306,7 +318,7 @@ export class HubSubscription implements FeedSubscriber {
   #read(): Promise<ReadResult[]> {
     const limit = Math.max(16, Math.min(CATCH_UP_SLICE, Math.ceil(CATCH_UP_SLICE_BYTES / this.#eventBytes)));
     const { backend } = this.#host;
-    const cursors = [...this.#cursors];
+    const cursors = this.#channels.map((_, i) => this.#cursor(i));
     return Promise.all(
       this.#channels.map((channel, i) => {
         // Events the feed still holds need not travel again: a remote backend sends only their ids.
@@ -338,13 +350,13 @@ export class HubSubscription implements FeedSubscriber {
         cutoff = Math.min(cutoff, last.time);
       }
       if (!read.complete) {
-        const from = this.#cursors[i];
+        const from = this.#cursor(i);
         // Nothing retained after the cursor: the stream stands at the head after the loss.
-        if (events.length === 0 && backend.compareIds(read.head, from) > 0) this.#cursors[i] = read.head;
+        if (events.length === 0 && backend.compareIds(read.head, from) > 0) this.#setCursor(i, read.head);
         const gapAt = (this.#gapAt ??= this.#channels.map(() => undefined));
         if (gapAt[i] !== from) {
           // The cursor fell out of the retained history: the gap signal goes here, then the rest.
-          gapAt[i] = this.#cursors[i];
+          gapAt[i] = this.#cursor(i);
           this.#emitGap([this.#channels[i]], from);
           if (this.#is(CLOSED)) return false;
         }
@@ -481,11 +493,11 @@ export class HubSubscription implements FeedSubscriber {
     const out = this.#out;
     // The common case of the frame output: one shared buffer, no comparison. The cursor moves
     // first, since writing may end the stream.
-    if (out.joins && (this.#isSynced(0) || this.#host.backend.compareIds(batch.firstId, this.#cursors[0]) > 0)) {
+    if (out.joins && (this.#isSynced(0) || this.#host.backend.compareIds(batch.firstId, this.#cursor(0)) > 0)) {
       const demand = out.demand();
       if (demand === Infinity || batch.fitsIn(demand)) {
         this.#setSynced(0);
-        this.#cursors[0] = batch.lastId;
+        this.#setCursor(0, batch.lastId);
         this.#mark(EMITTED, true);
         out.batch(batch);
         return;
@@ -527,11 +539,11 @@ export class HubSubscription implements FeedSubscriber {
 
   #emitIfNew(index: number, event: PreparedEvent, fromFeed: boolean): boolean {
     if (!this.#isSynced(index)) {
-      if (this.#host.backend.compareIds(event.id, this.#cursors[index]) <= 0) return false;
+      if (this.#host.backend.compareIds(event.id, this.#cursor(index)) <= 0) return false;
       // Later events of this feed all follow this one.
       if (fromFeed) this.#setSynced(index);
     }
-    this.#cursors[index] = event.id;
+    this.#setCursor(index, event.id);
     this.#mark(EMITTED, true);
     // Shared per position during a fan-out; the connection finds its cached frame.
     this.#out.event(event, this.#channels.length === 1 ? undefined : this.#position());
@@ -550,7 +562,8 @@ export class HubSubscription implements FeedSubscriber {
   }
 
   #position(): string {
-    return this.#channels.length === 1 ? this.#cursors[0] : formatPositions(this.#tag, this.#cursors);
+    const cursors = this.#cursors;
+    return typeof cursors === 'string' ? cursors : formatPositions(this.#tag, cursors);
   }
 
   // ---- faults ----
