@@ -1,6 +1,7 @@
 // What a held node:http stream keeps, which the memory per connection of the scale run depends on:
-// no header map for the default stream headers (they go straight into the head) and a single
-// 'close' listener on the response, whatever the core listens for. The wire is unchanged.
+// no header map for the default stream headers (they go straight into the head), a single 'close'
+// listener on the response, whatever the core listens for, and no record of the peer's address
+// unless something asks for it. The wire is unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -8,13 +9,15 @@ import { NEVER, concat, of } from 'rxjs';
 import { Controller, Sse, createApp, type RequestContext } from '../../src/index.js';
 import { eventually, rawRequest } from '../support/sse-client.js';
 
-test('a held node:http stream keeps no header map and one close listener; its head carries the defaults', async () => {
+test('a held node:http stream keeps no header map, one close listener and no peer address; its head carries the defaults', async () => {
   const responses: ServerResponse[] = [];
+  const contexts: RequestContext[] = [];
   @Controller()
   class Feed {
     @Sse('plain')
     plain(ctx: RequestContext) {
       responses.push(ctx.res);
+      contexts.push(ctx);
       return concat(of({ data: 'hi' }), NEVER);
     }
     @Sse('custom')
@@ -43,6 +46,12 @@ test('a held node:http stream keeps no header map and one close listener; its he
     const [res, customRes] = responses;
     assert.deepEqual(res.getHeaderNames(), [], 'no header map behind the defaults');
     assert.equal(res.listenerCount('close'), 1, 'one close listener serves the core and the stream');
+    // Node keeps a socket's peer address (an object and a string) once asked for it: without a
+    // per-address limit or an operations listener, nothing asks until the handler reads ctx.ip.
+    const socket = res.socket as unknown as { _peername?: unknown };
+    assert.equal(socket._peername, undefined, 'the peer address was not read');
+    assert.equal(contexts[0].ip, '127.0.0.1', 'ctx.ip reads it when asked');
+    assert.notEqual(socket._peername, undefined);
     assert.deepEqual(customRes.getHeaderNames(), ['cache-control', 'content-type', 'x-accel-buffering', 'connection']);
     assert.equal(app.stats.openStreams, 2);
     // The one listener still ends the stream when the client leaves.
