@@ -104,8 +104,10 @@ export class HubSubscription implements FeedSubscriber {
   readonly #tag: string;
   readonly #out: SubscriptionOutput;
   #feeds: readonly ChannelFeed[] = NO_FEEDS;
-  /** Per channel: the newest event emitted (or the position the stream started from). */
-  /** (A single channel's cursor is the string itself: no array per held stream.) */
+  /**
+   * Per channel: the newest event emitted (or the position the stream started from). A single
+   * channel's cursor is the string itself: no array per held stream.
+   */
   #cursors: string[] | string;
   /**
    * Per channel: live and past the handoff, so every feed event is new (no comparison).
