@@ -1,5 +1,6 @@
 // The sink over a node:http ServerResponse (HTTP/1.1, and HTTP/2's compatibility API).
 import type { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
 import type { Exchange } from '../../core/exchange.js';
@@ -30,7 +31,22 @@ export class NodeSink implements Sink {
   }
 
   write(chunk: Uint8Array): boolean {
-    return this.#res.write(chunk);
+    const res = this.#res;
+    const socket = res.socket;
+    // A connection writes once per flush. Corked around that one write, the chunk and its
+    // chunked-encoding framing leave in a single writev at once; left to itself, node:http corks
+    // the socket and schedules the uncork on process.nextTick for every response written, which a
+    // fan-out to thousands of streams pays once per stream. Only a plain TCP socket that nobody
+    // holds corked yet (HTTP/2's compatibility socket is not one).
+    if (socket instanceof Socket && socket.writableCorked === 0) {
+      socket.cork();
+      try {
+        return res.write(chunk);
+      } finally {
+        socket.uncork();
+      }
+    }
+    return res.write(chunk);
   }
 
   get buffered(): number {
