@@ -12,7 +12,8 @@
 // stalled that long (or always with DRAIN_STRICT=1); the test says which. Correctness (every
 // client reconnects once, every event, no duplicate, in order) is always asserted. The test prints,
 // per window, each stage of a move (stream ended, client's new request, its TCP connect as undici
-// reports it, load balancer accept, stream opened), so a bunched window shows which stage bunched. DRAIN_PUBLISH_EVERY_MS sets the publishing pace
+// reports it, load balancer accept, stream opened) and how long each group of processes stalled in
+// it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS sets the publishing pace
 // (default 20 ms).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,6 +93,20 @@ function perWindow(times: readonly number[], from: number): number[] {
     counts[w]!++;
   }
   return counts;
+}
+
+/** Per WINDOW_MS window from `from`: the most milliseconds of it that any one of `gaps` covered. */
+function stalledPerWindow(gaps: readonly [number, number][], from: number, windows: number): number[] {
+  const most = new Array<number>(windows).fill(0);
+  for (const [start, ms] of gaps) {
+    for (let w = Math.max(0, Math.floor((start - from) / WINDOW_MS)); w < windows; w++) {
+      const lo = Math.max(start, from + w * WINDOW_MS);
+      const hi = Math.min(start + ms, from + (w + 1) * WINDOW_MS);
+      if (hi <= lo) break;
+      most[w] = Math.max(most[w]!, Math.round(hi - lo));
+    }
+  }
+  return most;
 }
 
 test(`draining one of 3 processes moves its clients gradually and loses nothing (${CLIENTS} clients)`, { timeout: 300_000, skip }, async () => {
@@ -180,6 +195,11 @@ test(`draining one of 3 processes moves its clients gradually and loses nothing 
         `other servers ${opensOf.map((m) => stallOf(m.stallMs)).join(' / ')}, proxy ${stallOf(accepts.stallMs)} (it used ${((accepts.cpuShare as number) * 100).toFixed(0)} % of a core), ` +
         `load processes ${reports.map((r) => stallOf(r.stallMs)).join(' / ')}`,
     );
+    const shareOf = (share: unknown) => `${((share as number) * 100).toFixed(0)}`;
+    console.log(
+      `# CPU over the drain, % of one core: draining server ${shareOf(drained.cpuShare)}, other servers ${opensOf.map((m) => shareOf(m.cpuShare)).join(' / ')}, ` +
+        `load processes ${reports.map((r) => shareOf(r.cpuShare)).join(' / ')}`,
+    );
     // Each step of a move, per window from the drain start: where reconnects bunch shows which stage did it.
     console.log(`# per ${WINDOW_MS} ms window from the drain start:`);
     console.log(`#   streams ended by the draining process: ${perWindow(drained.closes as number[], drainAt).join(' ')}`);
@@ -188,6 +208,13 @@ test(`draining one of 3 processes moves its clients gradually and loses nothing 
     console.log(`#   clients' connected:                    ${perWindow(reports.flatMap((r) => r.connects as number[]), drainAt).join(' ')}`);
     console.log(`#   connections accepted by the proxy:     ${perWindow(accepts.accepts as number[], drainAt).join(' ')}`);
     console.log(`#   streams opened by the other processes: ${windows.join(' ')}`);
+    // Which process stalled when (event-loop gaps over 40 ms, the ms of each window they covered).
+    type Gaps = [number, number][];
+    const shown = windows.length;
+    console.log(`#   stalled ms, draining server:           ${stalledPerWindow(drained.gaps as Gaps, drainAt, shown).join(' ')}`);
+    console.log(`#   stalled ms, other servers:             ${stalledPerWindow(opensOf.flatMap((m) => m.gaps as Gaps), drainAt, shown).join(' ')}`);
+    console.log(`#   stalled ms, load processes:            ${stalledPerWindow(reports.flatMap((r) => r.gaps as Gaps), drainAt, shown).join(' ')}`);
+    console.log(`#   stalled ms, load balancer:             ${stalledPerWindow(accepts.gaps as Gaps, drainAt, shown).join(' ')}`);
 
     assert.ok(drainedClients >= CLIENTS / 3 - 2, `the drained process held about a third of the clients (${drainedClients})`);
     assert.equal(reconnects.length, drainedClients, 'every client of the drained process reconnected to the others, once');
