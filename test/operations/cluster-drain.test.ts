@@ -2,8 +2,9 @@
 // process of its own, as in a deployment, which hands each new connection to a live server process:
 // fixtures/cluster-proxy.ts), EventSource clients in load processes, events published throughout.
 // Draining one process over 5 s must keep the reconnect rate to the others under 2 x (its clients /
-// 5 s) in every 100 ms window, and every client must end with every event, none duplicated. DRAIN_CLIENTS sets the size (default 600; the full size is 3000, which
-// needs more than the runner's 120 s file timeout on a shared machine:
+// 5 s) in every 100 ms window, and every client must end with every event, none duplicated.
+// DRAIN_CLIENTS sets the size (default 600; the full size is 3000, which needs more than the
+// runner's 120 s file timeout on a shared machine:
 // DRAIN_CLIENTS=3000 node --import tsx --test --test-timeout=600000 test/operations/cluster-drain.test.ts).
 //
 // The rate is a timing property: a process whose event loop stalls for half a window or more
@@ -13,8 +14,8 @@
 // client reconnects once, every event, no duplicate, in order) is always asserted. The test prints,
 // per window, each stage of a move (stream ended, client's new request, its TCP connect as undici
 // reports it, load balancer accept, stream opened) and how long each group of processes stalled in
-// it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS sets the publishing pace
-// (default 20 ms).
+// it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS
+// sets the publishing pace (default 20 ms).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
