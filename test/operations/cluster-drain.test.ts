@@ -15,7 +15,8 @@
 // per window, each stage of a move (stream ended, client's new request, its TCP connect as undici
 // reports it, load balancer accept, stream opened) and how long each group of processes stalled in
 // it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS
-// sets the publishing pace (default 20 ms).
+// sets the publishing pace (default 20 ms); DRAIN_JITTER_MS, when set, is passed to the drain as its
+// jitterMs (default: the drain's own).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -145,7 +146,8 @@ test(`draining one of 3 processes moves its clients gradually and loses nothing 
     for (const child of [...servers, ...loads, proxy]) child.send({ type: 'mark' });
     proxy.send({ type: 'down', index: 0 });
     await next(proxy, 'down');
-    servers[0]!.send({ type: 'drain', withinMs: WITHIN_MS, retryMs: RETRY_MS });
+    const jitter = process.env.DRAIN_JITTER_MS ? { jitterMs: Number(process.env.DRAIN_JITTER_MS) } : {};
+    servers[0]!.send({ type: 'drain', withinMs: WITHIN_MS, retryMs: RETRY_MS, ...jitter });
     const drained = await next(servers[0]!, 'drained', WITHIN_MS + 30_000);
     // Let the last reconnects land, keep publishing a little, then stop.
     await new Promise((r) => setTimeout(r, RETRY_MS * 2));
