@@ -3,7 +3,7 @@
 // so every platform shares this logic.
 import { EventideError } from '../errors.js';
 import { encodeEvent } from '../protocol/encode.js';
-import { frameOf } from '../protocol/frames.js';
+import { frameOf, ownFrameOf } from '../protocol/frames.js';
 import type { MessageEvent } from '../protocol/types.js';
 import type { SourceSink, StreamSource } from '../sources/index.js';
 import { cancelFlush, scheduleFlush, type Flushable, type FlushPass } from './flush-scheduler.js';
@@ -159,12 +159,15 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   next(value: unknown): void {
     if (this.#closed) return;
-    let frame: Uint8Array;
-    try {
-      frame = frameOf(toEvent(value));
-    } catch (err) {
-      this.error(err);
-      return;
+    // A hub event carries its frame: the common case of an Observable route, checked first.
+    let frame = ownFrameOf(value);
+    if (frame === undefined) {
+      try {
+        frame = frameOf(toEvent(value));
+      } catch (err) {
+        this.error(err);
+        return;
+      }
     }
     if (this.#enqueue(frame)) this.#countEvents(1);
   }
@@ -260,7 +263,8 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
   flush(pass: FlushPass): void {
     if (this.#closed && !this.#ending) return;
-    this.#guarded(() => {
+    // Guarded as #guarded does, without a closure per stream per flush.
+    try {
       if (!this.#committed) this.#commit();
       const chunk = this.#queue.take(pass);
       if (chunk !== undefined) {
@@ -275,7 +279,9 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
         return;
       }
       if (!this.sink.needsDrain) this.#wake();
-    });
+    } catch (err) {
+      this.#transportFailed(err);
+    }
   }
 
   heartbeat(): void {
@@ -306,12 +312,16 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     try {
       operation();
     } catch (err) {
-      this.#hooks.onError(
-        new EventideError('EVENTIDE_STREAM_FAILED', `writing the stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
-        this,
-      );
-      this.destroy('error');
+      this.#transportFailed(err);
     }
+  }
+
+  #transportFailed(err: unknown): void {
+    this.#hooks.onError(
+      new EventideError('EVENTIDE_STREAM_FAILED', `writing the stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+      this,
+    );
+    this.destroy('error');
   }
 
   #wake(): void {

@@ -1,6 +1,6 @@
 // Encode once: an event that arrives from the backend is turned, once per process, into a shared
 // wire body and a shared data value. Every subscriber's event object reuses them.
-import { encodeBody, setFrame, withId } from '../protocol/frames.js';
+import { encodeBody, freezeWithFrame, withId } from '../protocol/frames.js';
 import type { StoredEvent } from './backend.js';
 import { ANCHOR_EVENT_TYPE, type HubEvent } from './types.js';
 
@@ -66,15 +66,16 @@ export class PreparedEvent {
 
   #event(streamId: string, frame: Uint8Array): HubEvent {
     const { type, retry, channel } = this.stored;
-    const event: HubEvent = Object.freeze({
-      id: streamId,
-      channel,
-      data: this.data,
-      ...(type === undefined ? {} : { type }),
-      ...(retry === undefined ? {} : { retry }),
-    });
-    setFrame(event, frame);
-    return event;
+    return freezeWithFrame(
+      {
+        id: streamId,
+        channel,
+        data: this.data,
+        ...(type === undefined ? {} : { type }),
+        ...(retry === undefined ? {} : { retry }),
+      },
+      frame,
+    );
   }
 }
 

@@ -86,6 +86,8 @@ const LAGGING = 16;
 const SYNCED = 32;
 
 const NO_FEEDS: readonly ChannelFeed[] = [];
+/** At most this many events are emitted one by one between two readings of the output's demand. */
+const DEMAND_EVERY = 8;
 /**
  * The feeds list of the last single-channel subscription: the next one of the same channel shares
  * it (a list is never changed). Dropped once its feed has no subscriber left, so it keeps no
@@ -507,13 +509,36 @@ export class HubSubscription implements FeedSubscriber {
     }
     // One by one: an Observable output, or just caught up (part of the batch went out already),
     // or more than the output takes now.
+    // The output's demand is read before the first event, then less often while the events turn
+    // out to cost no more than their own frames (pass-through operators such as filter): every
+    // 2, 4, ... DEMAND_EVERY events, and always once their frames would have used it up. An
+    // operator that makes events bigger (a map that adds to them) keeps it read before each event,
+    // so the output never overshoots its mark by more than one event.
     const events = batch.events;
+    let demand = 0;
+    let budget = 0;
+    let spent = 0;
+    let every = 1;
+    let untilCheck = 0;
     for (let i = 0; i < events.length && !this.#is(CLOSED); i++) {
-      if (out.demand() <= 0) {
-        this.#lag();
-        return;
+      const event = events[i];
+      if (untilCheck === 0 || budget <= 0) {
+        const now = out.demand();
+        if (now <= 0) {
+          this.#lag();
+          return;
+        }
+        if (spent > 0) every = demand - now <= spent ? Math.min(every * 2, DEMAND_EVERY) : 1;
+        demand = now;
+        budget = now;
+        spent = 0;
+        untilCheck = every;
       }
-      this.#emitIfNew(0, events[i], true);
+      const size = event.singleFrame().length;
+      untilCheck--;
+      budget -= size;
+      spent += size;
+      this.#emitIfNew(0, event, true);
     }
   }
 

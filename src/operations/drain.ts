@@ -18,10 +18,12 @@ export interface DrainOptions {
    */
   retryMs?: number;
   /**
-   * Random milliseconds added to each stream's `retry:` (uniform from 0 to this). Default: the
-   * spacing between two ends (withinMs / open streams), at most retryMs / 2: each client's
-   * reconnect then stays within its own slot, so the staggered ends keep the rate even. A larger
-   * jitter also spreads reconnects, but randomly (bursts get likelier with fewer streams).
+   * Milliseconds over which the streams' `retry:` values are spread (each gets retryMs plus 0 to
+   * this). Default: the spacing between two ends (withinMs / open streams), at least 300, at most
+   * retryMs / 2. The offsets are not random: stream i gets the fractional part of i times the
+   * golden ratio, times jitterMs, so any run of streams ended together (by a stalled event loop,
+   * or read together by a stalled client) is spread evenly over jitterMs instead of coming back
+   * at one instant, and ends made on time keep an even rate.
    */
   jitterMs?: number;
 }
@@ -57,9 +59,19 @@ const CATCH_UP = 1.5;
 /** ... judged over every span of this many milliseconds. */
 const SPAN_MS = 100;
 
+/** The least default jitter: wider than the event-loop stalls a busy process or client may have. */
+const MIN_DEFAULT_JITTER_MS = 300;
+/** The fractional part of the golden ratio: successive multiples of it fill [0, 1) most evenly. */
+const GOLDEN_FRACTION = (Math.sqrt(5) - 1) / 2;
+
 /** The jitter a drain of `streams` streams uses. */
 export function jitterFor({ withinMs, retryMs, jitterMs }: ResolvedDrain, streams: number): number {
-  return jitterMs ?? Math.min(retryMs / 2, withinMs / Math.max(1, streams));
+  return jitterMs ?? Math.min(retryMs / 2, Math.max(MIN_DEFAULT_JITTER_MS, withinMs / Math.max(1, streams)));
+}
+
+/** The `retry:` of the i-th stream to end: evenly spread offsets for any run of consecutive streams. */
+export function retryFor(index: number, retryMs: number, jitter: number): number {
+  return Math.round(retryMs + ((index * GOLDEN_FRACTION) % 1) * jitter);
 }
 
 /**
@@ -79,7 +91,7 @@ export function staggerEnds(connections: readonly SseConnection[], settings: Res
   let timer: ReturnType<typeof setTimeout> | undefined;
   const started = performance.now();
   const endUpTo = (count: number) => {
-    for (; next < count; next++) order[next]!.endWithRetry(Math.round(retryMs + Math.random() * jitter));
+    for (; next < count; next++) order[next]!.endWithRetry(retryFor(next, retryMs, jitter));
   };
   // Stream i leaves at (i + 1/2) * withinMs / n: even spacing, the last one before withinMs. No
   // span of SPAN_MS ends more than CATCH_UP times its nominal share: a stalled or starved event

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SseConnection } from '../../src/connection/connection.js';
-import { resolveDrain, staggerEnds } from '../../src/operations/drain.js';
+import { jitterFor, resolveDrain, retryFor, staggerEnds } from '../../src/operations/drain.js';
 
 function fakeStreams(n: number): { streams: SseConnection[]; ends: number[]; retries: number[]; all: Promise<void> } {
   const ends: number[] = [];
@@ -56,7 +56,8 @@ test('a stalled event loop catches up at most 1.5x the nominal pace per 100 ms, 
   assert.ok(busiest <= 75, `busiest 100 ms span ended ${busiest} streams; at most 1.5 x 50`);
   // It catches up: 800 ms of stalls are made up at 1.5x pace, so well before twice withinMs.
   assert.ok(tookMs < 2 * withinMs, `the drain took ${tookMs.toFixed(0)} ms`);
-  for (const retry of retries) assert.ok(retry >= 1000 && retry <= 1000 + withinMs / n + 1, `retry ${retry}`);
+  // The default jitter: 300 ms here (the spacing, 2 ms, is less than that; retryMs / 2 is more).
+  for (const retry of retries) assert.ok(retry >= 1000 && retry <= 1300, `retry ${retry}`);
 });
 
 test('without stalls the ends follow the nominal spacing; endRest ends whatever is left at once', async () => {
@@ -71,4 +72,40 @@ test('without stalls the ends follow the nominal spacing; endRest ends whatever 
   assert.ok(halfway >= 60 && halfway <= 115, `${halfway} of ${n} ended after half of withinMs`);
   endRest();
   assert.equal(ends.length, n, 'a second endRest ends nothing twice');
+});
+
+test('the default jitter: at least 300 ms, the spacing when that is more, at most half of retryMs; an explicit one is kept', () => {
+  assert.equal(jitterFor(resolveDrain('t', { withinMs: 5000, retryMs: 1000 }), 1000), 300);
+  assert.equal(jitterFor(resolveDrain('t', { withinMs: 5000, retryMs: 1000 }), 10), 500);
+  assert.equal(jitterFor(resolveDrain('t', { withinMs: 5000, retryMs: 400 }), 1000), 200);
+  assert.equal(jitterFor(resolveDrain('t', { withinMs: 5000, retryMs: 1000, jitterMs: 0 }), 1000), 0);
+});
+
+/** Counts of `times` per `windowMs` window from the first. */
+function perWindow(times: number[], windowMs: number): number[] {
+  const from = Math.min(...times);
+  const counts: number[] = [];
+  for (const t of times) {
+    const w = Math.floor((t - from) / windowMs);
+    while (counts.length <= w) counts.push(0);
+    counts[w]!++;
+  }
+  return counts;
+}
+
+test('streams ended together reconnect spread evenly over the jitter; ends on time keep an even reconnect rate', () => {
+  const retryMs = 1000;
+  const jitter = 300;
+  // A stalled event loop (or client) made 60 consecutive ends happen at one instant: their
+  // reconnects come back over 300 ms, about 20 per 100 ms, not 60 at once.
+  for (const first of [0, 17, 500]) {
+    const reconnects = Array.from({ length: 60 }, (_, k) => retryFor(first + k, retryMs, jitter));
+    for (const r of reconnects) assert.ok(r >= retryMs && r <= retryMs + jitter);
+    const counts = perWindow(reconnects, 100);
+    assert.ok(Math.max(...counts) <= 22, `60 streams ended together came back ${counts.join('/')} per 100 ms`);
+  }
+  // 1,000 streams ended on time over 5 s (one every 5 ms): 20 reconnects per 100 ms, evenly.
+  const onTime = Array.from({ length: 1000 }, (_, i) => (i + 0.5) * 5 + retryFor(i, retryMs, jitter));
+  const counts = perWindow(onTime, 100).slice(3, -3); // the ramps at both ends take one jitter
+  assert.ok(Math.max(...counts) <= 23 && Math.min(...counts) >= 17, `on-time ends came back ${counts.join('/')} per 100 ms`);
 });

@@ -1,7 +1,7 @@
 // A node:http request and response as an Exchange (and the stream's Sink).
 import { createReadStream } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
@@ -175,7 +175,7 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   }
 
   write(chunk: Uint8Array): boolean {
-    return this.res.write(chunk);
+    return writeCorked(this.res, chunk);
   }
 
   get buffered(): number {
@@ -227,6 +227,26 @@ function defaultHead(absent: number): readonly string[] {
   });
   if ((absent & (1 << STREAM_HEADERS.length)) !== 0) head.push('Connection', 'keep-alive');
   return Object.freeze(head);
+}
+
+/**
+ * Writes one flush's chunk to a stream's response. A connection writes once per flush. Corked
+ * around that one write, the chunk and its chunked-encoding framing leave in a single writev at
+ * once; left to itself, node:http corks the socket and schedules the uncork on process.nextTick
+ * for every response written, which a fan-out to thousands of streams pays once per stream. Only
+ * a plain TCP socket that nobody holds corked yet (HTTP/2's compatibility socket is not one).
+ */
+export function writeCorked(res: ServerResponse, chunk: Uint8Array): boolean {
+  const socket = res.socket;
+  if (socket instanceof Socket && socket.writableCorked === 0) {
+    socket.cork();
+    try {
+      return res.write(chunk);
+    } finally {
+      socket.uncork();
+    }
+  }
+  return res.write(chunk);
 }
 
 const EXCHANGE = Symbol('eventide exchange');

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
-import { openStreamHead, type NodeExchange } from './exchange.js';
+import { openStreamHead, writeCorked, type NodeExchange } from './exchange.js';
 
 export class NodeSink implements Sink {
   readonly #res: ServerResponse;
@@ -19,7 +19,7 @@ export class NodeSink implements Sink {
   }
 
   write(chunk: Uint8Array): boolean {
-    return this.#res.write(chunk);
+    return writeCorked(this.#res, chunk);
   }
 
   get buffered(): number {
