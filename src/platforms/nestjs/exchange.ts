@@ -3,7 +3,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sink } from '../../connection/sink.js';
 import { NodeExchange } from '../node/exchange.js';
-import { NodeSink } from '../node/sink.js';
 
 /** The part of Fastify's reply the Nest fastify adapter hands over. */
 export interface FastifyLikeReply {
@@ -29,40 +28,10 @@ export interface StreamSignals {
 
 const STREAM_HEADERS = ['content-type', 'cache-control', 'x-accel-buffering'];
 
-class NestSink extends NodeSink {
-  readonly #res: ServerResponse;
-  readonly #reply: FastifyLikeReply | undefined;
-  readonly #signals: StreamSignals;
-
-  constructor(res: ServerResponse, exchange: NodeExchange, reply: FastifyLikeReply | undefined, signals: StreamSignals) {
-    super(res, exchange);
-    this.#res = res;
-    this.#reply = reply;
-    this.#signals = signals;
-    res.once('close', () => signals.closed());
-  }
-
-  override open(): void {
-    const reply = this.#reply;
-    if (reply) {
-      // Headers Fastify hooks set (@fastify/cors, `app.enableCors()`, @Header()) live on the reply
-      // until Fastify sends it; eventide sends the stream itself, so they are carried over.
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined && !this.#res.hasHeader(name)) this.#res.setHeader(name, value as string | number | string[]);
-      }
-      reply.hijack();
-    }
-    super.open();
-    this.#signals.opened();
-  }
-
-  override fail(err: unknown): void {
-    // The stream's own headers do not fit the error Nest answers with; the others (CORS) stay.
-    if (!this.#res.headersSent) for (const name of STREAM_HEADERS) this.#res.removeHeader(name);
-    this.#signals.failed(err);
-  }
-}
-
+/**
+ * A Nest request whose stream eventide writes. Like every node:http exchange it is its own sink;
+ * opening and failing the stream also tell the Nest request pipeline.
+ */
 export class NestExchange extends NodeExchange {
   readonly #reply: FastifyLikeReply | undefined;
   readonly #signals: StreamSignals;
@@ -74,8 +43,30 @@ export class NestExchange extends NodeExchange {
   }
 
   override openSink(): Sink {
-    this.req.socket?.setNoDelay(true);
-    return new NestSink(this.res, this, this.#reply, this.#signals);
+    const signals = this.#signals;
+    this.res.once('close', () => signals.closed());
+    return super.openSink();
+  }
+
+  override open(): void {
+    const reply = this.#reply;
+    const res = this.res;
+    if (reply) {
+      // Headers Fastify hooks set (@fastify/cors, `app.enableCors()`, @Header()) live on the reply
+      // until Fastify sends it; eventide sends the stream itself, so they are carried over.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined && !res.hasHeader(name)) res.setHeader(name, value as string | number | string[]);
+      }
+      reply.hijack();
+    }
+    super.open();
+    this.#signals.opened();
+  }
+
+  override fail(err: unknown): void {
+    // The stream's own headers do not fit the error Nest answers with; the others (CORS) stay.
+    if (!this.res.headersSent) for (const name of STREAM_HEADERS) this.res.removeHeader(name);
+    this.#signals.failed(err);
   }
 }
 

@@ -205,7 +205,7 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
  * own, go straight into the head: a response whose headers were all defaults then keeps no header
  * map while it streams.
  */
-export function openStreamHead(res: ServerResponse): void {
+function openStreamHead(res: ServerResponse): void {
   if (res.headersSent) return;
   // Which of the defaults go into the head, as bits: heads are shared per combination (node only
   // reads the list), so a stream's head makes no list of its own.
@@ -236,7 +236,7 @@ function defaultHead(absent: number): readonly string[] {
  * for every response written, which a fan-out to thousands of streams pays once per stream. Only
  * a plain TCP socket that nobody holds corked yet (HTTP/2's compatibility socket is not one).
  */
-export function writeCorked(res: ServerResponse, chunk: Uint8Array): boolean {
+function writeCorked(res: ServerResponse, chunk: Uint8Array): boolean {
   const socket = res.socket;
   if (socket instanceof Socket && socket.writableCorked === 0) {
     socket.cork();
