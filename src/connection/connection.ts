@@ -3,7 +3,7 @@
 // so every platform shares this logic.
 import { EventideError } from '../errors.js';
 import { encodeEvent } from '../protocol/encode.js';
-import { frameOf, ownFrameOf } from '../protocol/frames.js';
+import { encodedFrameOf, ownFrameOf } from '../protocol/frames.js';
 import type { MessageEvent } from '../protocol/types.js';
 import type { SourceSink, StreamSource } from '../sources/index.js';
 import { cancelFlush, scheduleFlush, type Flushable, type FlushPass } from './flush-scheduler.js';
@@ -163,7 +163,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     let frame = ownFrameOf(value);
     if (frame === undefined) {
       try {
-        frame = frameOf(toEvent(value));
+        frame = encodedFrameOf(toEvent(value));
       } catch (err) {
         this.error(err);
         return;

@@ -18,7 +18,7 @@ import { prepareStreamHead } from './stream-head.js';
 import { toSource } from '../sources/index.js';
 import { StreamRegistry, type AppStats } from './streams.js';
 import { errorCode, OperationsEvents, type OperationsListener, type RejectReason } from '../operations/events.js';
-import { jitterFor, resolveDrain, staggerEnds, type DrainOptions } from '../operations/drain.js';
+import { jitterFor, resolveDrain, retryFor, staggerEnds, type DrainOptions } from '../operations/drain.js';
 import { checkReadiness, healthReport, type HealthReport, type ReadinessCheck } from '../operations/health.js';
 
 /** Options every platform shares. Stream options can be overridden per route in `@Sse`. */
@@ -191,8 +191,9 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
    * Reserves a stream slot. The client's address is read only when the per-address limit or an
    * operations event needs it: Node keeps a record of a socket's peer once it is asked for it.
    */
+  const slotAddress = (exchange: Exchange) => (registry.limitsAddresses ? addressOf(exchange) : undefined);
   const reserve = (exchange: Exchange, route = '') => {
-    const address = registry.limitsAddresses ? addressOf(exchange) : undefined;
+    const address = slotAddress(exchange);
     const slot = registry.reserve(address);
     if (slot instanceof EventideError && events.active) {
       const reason: RejectReason = closing ? 'closing' : draining ? 'draining' : 'limit';
@@ -218,7 +219,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       registry.opened(connection, slot);
       if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address ?? addressOf(exchange) });
       if (closing) connection.end('server');
-      else if (draining) connection.endWithRetry(drainRetryMs + Math.round(Math.random() * drainJitterMs));
+      else if (draining) connection.endWithRetry(retryFor(lateDrainEnds++, drainRetryMs, drainJitterMs));
       else connection.start(source);
       if (closing || draining) source.stop();
     },
@@ -242,6 +243,8 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
   let drained: Promise<void> | undefined;
   let drainRetryMs = 1000;
   let drainJitterMs = 0;
+  // Streams that open while draining end at once; their retries continue the drain's spread.
+  let lateDrainEnds = 0;
   return {
     routes: table.list().map((route) => ({ method: route.method, pattern: route.pattern })),
     handles(method, target) {
@@ -258,7 +261,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
         resolved = mergedOptions.get(streamOptions) ?? resolveStreamOptions(where, appStream, streamOptions);
         mergedOptions.set(streamOptions, resolved);
       }
-      const slot = registry.reserve(registry.limitsAddresses ? addressOf(exchange) : undefined);
+      const slot = registry.reserve(slotAddress(exchange));
       if (slot instanceof EventideError) throw slot;
       let source;
       try {
@@ -300,6 +303,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
         const started = performance.now();
         const streams = [...registry.open.keys()];
         drainJitterMs = jitterFor(settings, streams.length);
+        lateDrainEnds = streams.length;
         if (events.active) events.emit({ type: 'drain.started', streams: streams.length, withinMs: settings.withinMs });
         const endRest = staggerEnds(streams, settings);
         if (registry.open.size > 0) {

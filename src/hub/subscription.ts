@@ -515,14 +515,14 @@ export class HubSubscription implements FeedSubscriber {
     // operator that makes events bigger (a map that adds to them) keeps it read before each event,
     // so the output never overshoots its mark by more than one event.
     const events = batch.events;
+    // `demand` is the output's demand as last read, `spent` the frames' bytes emitted since.
     let demand = 0;
-    let budget = 0;
     let spent = 0;
     let every = 1;
     let untilCheck = 0;
     for (let i = 0; i < events.length && !this.#is(CLOSED); i++) {
       const event = events[i];
-      if (untilCheck === 0 || budget <= 0) {
+      if (untilCheck === 0 || spent >= demand) {
         const now = out.demand();
         if (now <= 0) {
           this.#lag();
@@ -530,14 +530,11 @@ export class HubSubscription implements FeedSubscriber {
         }
         if (spent > 0) every = demand - now <= spent ? Math.min(every * 2, DEMAND_EVERY) : 1;
         demand = now;
-        budget = now;
         spent = 0;
         untilCheck = every;
       }
-      const size = event.singleFrame().length;
       untilCheck--;
-      budget -= size;
-      spent += size;
+      spent += event.singleFrame().length;
       this.#emitIfNew(0, event, true);
     }
   }

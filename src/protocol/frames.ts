@@ -51,8 +51,11 @@ export function ownFrameOf(value: unknown): Uint8Array | undefined {
 
 /** The wire bytes of `event`, encoded on first use and cached for as long as the object lives. */
 export function frameOf(event: MessageEvent<unknown>): Uint8Array {
-  const own = ownFrameOf(event);
-  if (own !== undefined) return own;
+  return ownFrameOf(event) ?? encodedFrameOf(event);
+}
+
+/** {@link frameOf} for an event already known to keep no frame of its own. */
+export function encodedFrameOf(event: MessageEvent<unknown>): Uint8Array {
   let frame = frames.get(event);
   if (frame === undefined) {
     encodeCounter.count++;
