@@ -54,6 +54,21 @@ function eventsIn(bytes: Uint8Array): number {
   return count;
 }
 
+// Bits of a connection's #flags (every held stream has them). Tested inline rather than through
+// private accessors: V8 calls into its runtime for each private accessor use in code it has not
+// optimised yet, which is all of it during a fresh process's first burst.
+/** The sink waited for 'drain' at the last flush or drain. */
+const SINK_NEEDS_DRAIN = 1;
+/** The status line and headers are on the wire. */
+const COMMITTED = 2;
+const CLOSED = 4;
+/** Closed, with what is queued still to be written and the sink ended. */
+const ENDING = 8;
+/** Something was queued since the last heartbeat tick. */
+const WROTE_SINCE_BEAT = 16;
+/** A 'drain' listener is on the sink. */
+const DRAIN_LISTENING = 32;
+
 /** Sources that hold back (hub subscriptions) stop pushing once this share of `maxBufferedBytes` is unsent. */
 const HIGH_WATER_SHARE = 4;
 /** The `type` of the one event a stream that fails after opening ends with (`eventide-error`); EventSource's own is `error`. */
@@ -88,7 +103,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   // reading them walks getters, too slow to do per event. Only a flush writes to the sink, and
   // between flushes its buffer only shrinks, so both err on the safe side until the next drain.
   #sinkBuffered = 0;
-  // Six booleans in one number (every held stream has them): see the accessors below.
+  // Six booleans in one number: see SINK_NEEDS_DRAIN and the bits after it.
   #flags = 0;
   #waiters: (() => void)[] | undefined;
   #commitTimer: ReturnType<typeof setImmediate> | undefined;
@@ -126,11 +141,11 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   /** True once the status line and headers are on the wire. */
   get committed(): boolean {
-    return this.#committed;
+    return (this.#flags & COMMITTED) !== 0;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return (this.#flags & CLOSED) !== 0;
   }
 
   /**
@@ -138,14 +153,14 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
    * turn of the event loop, whichever comes first; an error before then is an HTTP error response.
    */
   start(source: StreamSource): void {
-    if (this.#closed) {
+    if ((this.#flags & CLOSED) !== 0) {
       source.stop();
       return;
     }
     this.#source = source;
     this.#commitTimer = setImmediate(() => {
       this.#commitTimer = undefined;
-      if (!this.#closed) this.#guarded(() => this.#commit());
+      if ((this.#flags & CLOSED) === 0) this.#guarded(() => this.#commit());
     });
     this.#hooks.heartbeats.add(this, this.#options.heartbeatMs);
     try {
@@ -158,7 +173,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   // ---- SourceSink ----
 
   next(value: unknown): void {
-    if (this.#closed) return;
+    if ((this.#flags & CLOSED) !== 0) return;
     // A hub event carries its frame: the common case of an Observable route, checked first.
     let frame = ownFrameOf(value);
     if (frame === undefined) {
@@ -173,7 +188,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   frame(bytes: Uint8Array): void {
-    if (!this.#closed && this.#enqueue(bytes)) this.#countEvents(eventsIn(bytes));
+    if ((this.#flags & CLOSED) === 0 && this.#enqueue(bytes)) this.#countEvents(eventsIn(bytes));
   }
 
   #countEvents(count: number): void {
@@ -189,9 +204,9 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   error(err: unknown): void {
-    if (this.#closed) return;
+    if ((this.#flags & CLOSED) !== 0) return;
     this.#hooks.onError(err, this);
-    if (!this.#committed) {
+    if ((this.#flags & COMMITTED) === 0) {
       // Nothing was sent yet: the platform answers an ordinary HTTP error instead of a stream.
       this.#teardown('error');
       this.#guarded(() => this.sink.fail(err));
@@ -208,7 +223,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   ready(): Promise<void> | undefined {
-    if (this.#closed) return undefined;
+    if ((this.#flags & CLOSED) !== 0) return undefined;
     if (!this.#shouldPause() && this.demand() > 0) return undefined;
     // Listen for 'drain' only once someone waits: an idle connection carries no listener for it.
     this.#listenForDrain();
@@ -217,18 +232,18 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   /** Bytes a holding-back source may still push before the high-water mark (a quarter of maxBufferedBytes). */
   demand(): number {
-    if (this.#closed) return 0;
+    if ((this.#flags & CLOSED) !== 0) return 0;
     // Below its own high-water mark the transport's buffer is not counted: no drain would follow it.
-    const inSink = this.#sinkNeedsDrain ? this.#sinkBuffered : 0;
+    const inSink = (this.#flags & SINK_NEEDS_DRAIN) !== 0 ? this.#sinkBuffered : 0;
     return this.#options.maxBufferedBytes / HIGH_WATER_SHARE - this.#queue.bytes - inSink;
   }
 
   unsent(): number {
-    return this.#queue.bytes + (this.#closed ? 0 : this.sink.buffered);
+    return this.#queue.bytes + ((this.#flags & CLOSED) !== 0 ? 0 : this.sink.buffered);
   }
 
   stalled(): void {
-    if (!this.#closed) this.#slowClient();
+    if ((this.#flags & CLOSED) === 0) this.#slowClient();
   }
 
   #shouldPause(): boolean {
@@ -255,26 +270,26 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     }
     queue.push(frame);
     this.bytesWritten += frame.length;
-    this.#wroteSinceBeat = true;
+    this.#flags |= WROTE_SINCE_BEAT;
     if (queue.length === 1) scheduleFlush(this);
     return true;
   }
 
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
   flush(pass: FlushPass): void {
-    if (this.#closed && !this.#ending) return;
+    if ((this.#flags & CLOSED) !== 0 && (this.#flags & ENDING) === 0) return;
     // Guarded as #guarded does, without a closure per stream per flush.
     try {
-      if (!this.#committed) this.#commit();
+      if ((this.#flags & COMMITTED) === 0) this.#commit();
       const chunk = this.#queue.take(pass);
       if (chunk !== undefined) {
         this.#pendingEvents = 0;
         if (!this.sink.write(chunk)) this.#listenForDrain();
         this.#sinkBuffered = this.sink.buffered;
-        this.#sinkNeedsDrain = this.sink.needsDrain;
+        this.#flags = this.sink.needsDrain ? this.#flags | SINK_NEEDS_DRAIN : this.#flags & ~SINK_NEEDS_DRAIN;
       }
-      if (this.#ending) {
-        this.#ending = false;
+      if ((this.#flags & ENDING) !== 0) {
+        this.#flags &= ~ENDING;
         this.sink.end();
         return;
       }
@@ -285,18 +300,18 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   heartbeat(): void {
-    if (this.#closed || !this.#committed) return;
-    if (this.#wroteSinceBeat) {
-      this.#wroteSinceBeat = false;
+    if ((this.#flags & CLOSED) !== 0 || (this.#flags & COMMITTED) === 0) return;
+    if ((this.#flags & WROTE_SINCE_BEAT) !== 0) {
+      this.#flags &= ~WROTE_SINCE_BEAT;
       return;
     }
     this.#enqueue(HEARTBEAT);
-    this.#wroteSinceBeat = false;
+    this.#flags &= ~WROTE_SINCE_BEAT;
   }
 
   #commit(): void {
-    if (this.#committed) return;
-    this.#committed = true;
+    if ((this.#flags & COMMITTED) !== 0) return;
+    this.#flags |= COMMITTED;
     if (this.#commitTimer) {
       clearImmediate(this.#commitTimer);
       this.#commitTimer = undefined;
@@ -332,11 +347,11 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   #listenForDrain(): void {
-    if (this.#drainListening) return;
-    this.#drainListening = true;
+    if ((this.#flags & DRAIN_LISTENING) !== 0) return;
+    this.#flags |= DRAIN_LISTENING;
     this.sink.onDrain(() => {
       this.#sinkBuffered = this.sink.buffered;
-      this.#sinkNeedsDrain = this.sink.needsDrain;
+      this.#flags = this.sink.needsDrain ? this.#flags | SINK_NEEDS_DRAIN : this.#flags & ~SINK_NEEDS_DRAIN;
       if (this.#queue.length > 0) scheduleFlush(this);
       else this.#wake();
     });
@@ -346,8 +361,8 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   /** Ends the stream cleanly after writing what is queued. */
   end(reason: CloseReason): void {
-    if (this.#closed) return;
-    this.#ending = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= ENDING;
     this.#teardown(reason);
     scheduleFlush(this);
   }
@@ -357,14 +372,14 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
    * many milliseconds to wait before it reconnects (graceful drain). The frame is not bounded: it is the last.
    */
   endWithRetry(retryMs: number, reason: CloseReason = 'drain'): void {
-    if (this.#closed) return;
+    if ((this.#flags & CLOSED) !== 0) return;
     this.#pushLast(Buffer.from(`retry: ${Math.max(0, Math.floor(retryMs))}\n\n`), 0);
     this.end(reason);
   }
 
   /** Cuts the stream at once, dropping what is queued (used by close() after its grace period). */
   destroy(reason: CloseReason = 'server'): void {
-    this.#ending = false;
+    this.#flags &= ~ENDING;
     this.#teardown(reason);
     try {
       this.sink.destroy();
@@ -392,15 +407,15 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   /** Runs exactly once: stops the source, aborts the signal, releases timers. */
   #teardown(reason: CloseReason): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= CLOSED;
     if (this.#commitTimer) {
       clearImmediate(this.#commitTimer);
       this.#commitTimer = undefined;
     }
     // Before start() it was never added: removing it then does nothing.
     this.#hooks.heartbeats.remove(this, this.#options.heartbeatMs);
-    if (!this.#ending) {
+    if ((this.#flags & ENDING) === 0) {
       cancelFlush(this);
       // What is dropped was never written.
       this.bytesWritten -= this.#queue.bytes;
@@ -421,44 +436,5 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     }
     this.#wake();
     this.#hooks.onClose(this, reason);
-  }
-
-  // ---- flags ----
-
-  get #sinkNeedsDrain(): boolean {
-    return (this.#flags & 1) !== 0;
-  }
-  set #sinkNeedsDrain(on: boolean) {
-    this.#flags = on ? this.#flags | 1 : this.#flags & ~1;
-  }
-  get #committed(): boolean {
-    return (this.#flags & 2) !== 0;
-  }
-  set #committed(on: boolean) {
-    this.#flags = on ? this.#flags | 2 : this.#flags & ~2;
-  }
-  get #closed(): boolean {
-    return (this.#flags & 4) !== 0;
-  }
-  set #closed(on: boolean) {
-    this.#flags = on ? this.#flags | 4 : this.#flags & ~4;
-  }
-  get #ending(): boolean {
-    return (this.#flags & 8) !== 0;
-  }
-  set #ending(on: boolean) {
-    this.#flags = on ? this.#flags | 8 : this.#flags & ~8;
-  }
-  get #wroteSinceBeat(): boolean {
-    return (this.#flags & 16) !== 0;
-  }
-  set #wroteSinceBeat(on: boolean) {
-    this.#flags = on ? this.#flags | 16 : this.#flags & ~16;
-  }
-  get #drainListening(): boolean {
-    return (this.#flags & 32) !== 0;
-  }
-  set #drainListening(on: boolean) {
-    this.#flags = on ? this.#flags | 32 : this.#flags & ~32;
   }
 }
