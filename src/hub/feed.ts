@@ -24,6 +24,9 @@ export interface FeedSubscriber {
 export class FeedBatch {
   readonly events: readonly PreparedEvent[];
   #bytes: Uint8Array | undefined;
+  // The last cursor startsAfter() was asked about, and its answer.
+  #askedCursor: string | undefined;
+  #startsAfterAsked = false;
 
   constructor(events: readonly PreparedEvent[]) {
     this.events = events;
@@ -37,6 +40,19 @@ export class FeedBatch {
   /** The id of the last event: where a subscriber that wrote the batch stands. */
   get lastId(): string {
     return this.events[this.events.length - 1].id;
+  }
+
+  /**
+   * Whether the batch starts after `cursor`, by `backend`'s order. Remembered for the last cursor
+   * asked: subscribers that joined at the same position (all those that joined at the head since
+   * the last batch) share one comparison, which would otherwise parse both ids for each of them.
+   */
+  startsAfter(cursor: string, backend: Pick<HubBackend, 'compareIds'>): boolean {
+    if (cursor !== this.#askedCursor) {
+      this.#startsAfterAsked = backend.compareIds(this.firstId, cursor) > 0;
+      this.#askedCursor = cursor;
+    }
+    return this.#startsAfterAsked;
   }
 
   /**

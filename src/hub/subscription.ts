@@ -503,7 +503,7 @@ export class HubSubscription implements FeedSubscriber {
     const out = this.#out;
     // The common case of the frame output: one shared buffer, no comparison. The cursor moves
     // first, since writing may end the stream.
-    if (out.joins && ((flags & SYNCED) !== 0 || this.#host.backend.compareIds(batch.firstId, this.#cursors as string) > 0)) {
+    if (out.joins && ((flags & SYNCED) !== 0 || batch.startsAfter(this.#cursors as string, this.#host.backend))) {
       const demand = out.demand();
       if (demand === Infinity || batch.fitsIn(demand)) {
         this.#flags = flags | SYNCED | EMITTED;
