@@ -184,11 +184,11 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
         return;
       }
     }
-    if (this.#enqueue(frame)) this.#countEvents(1);
+    this.#enqueue(frame, 1);
   }
 
   frame(bytes: Uint8Array): void {
-    if ((this.#flags & CLOSED) === 0 && this.#enqueue(bytes)) this.#countEvents(eventsIn(bytes));
+    if ((this.#flags & CLOSED) === 0) this.#enqueue(bytes, eventsIn(bytes));
   }
 
   #countEvents(count: number): void {
@@ -258,21 +258,22 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   // ---- writing ----
 
-  /** Queues a frame; false when the slow-client bound closed the stream instead. */
-  #enqueue(frame: Uint8Array): boolean {
+  /** Queues a frame holding `events` events (comments hold none), or closes the stream when it is past the slow-client bound. */
+  #enqueue(frame: Uint8Array, events: number): void {
     const queue = this.#queue;
     if (
       queue.length >= this.#options.maxQueuedEvents ||
       queue.bytes + frame.length + this.#sinkBuffered > this.#options.maxBufferedBytes
     ) {
       this.#slowClient();
-      return false;
+      return;
     }
     queue.push(frame);
     this.bytesWritten += frame.length;
+    this.#pendingEvents += events;
+    this.eventsWritten += events;
     this.#flags |= WROTE_SINCE_BEAT;
     if (queue.length === 1) scheduleFlush(this);
-    return true;
   }
 
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
@@ -305,7 +306,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
       this.#flags &= ~WROTE_SINCE_BEAT;
       return;
     }
-    this.#enqueue(HEARTBEAT);
+    this.#enqueue(HEARTBEAT, 0);
     this.#flags &= ~WROTE_SINCE_BEAT;
   }
 

@@ -501,12 +501,14 @@ export class HubSubscription implements FeedSubscriber {
       return;
     }
     const out = this.#out;
-    // The common case of the frame output: one shared buffer, no comparison. The cursor moves
-    // first, since writing may end the stream.
-    if (out.joins && ((flags & SYNCED) !== 0 || batch.startsAfter(this.#cursors as string, this.#host.backend))) {
+    // A batch that starts after the cursor makes every later feed event new: no more comparisons.
+    if ((flags & SYNCED) === 0 && batch.startsAfter(this.#cursors as string, this.#host.backend)) this.#flags |= SYNCED;
+    // The common case of the frame output: one shared buffer. The cursor moves first, since
+    // writing may end the stream.
+    if (out.joins && (this.#flags & SYNCED) !== 0) {
       const demand = out.demand();
       if (demand === Infinity || batch.fitsIn(demand)) {
-        this.#flags = flags | SYNCED | EMITTED;
+        this.#flags |= EMITTED;
         this.#cursors = batch.lastId;
         out.batch(batch);
         return;
