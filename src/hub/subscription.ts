@@ -527,11 +527,17 @@ export class HubSubscription implements FeedSubscriber {
     let spent = 0;
     let every = 1;
     let untilCheck = 0;
-    for (let i = 0; i < events.length && !this.#is(CLOSED); i++) {
+    // Past the handoff every feed event is new: such events go out without #emitIfNew's
+    // comparison, and the cursor moves once, to the last of them, before anything reads it (the
+    // lag below, the end of the batch). Were an emission to throw, the subscription fails and
+    // its cursor no longer matters.
+    let lastSynced = -1;
+    for (let i = 0; i < events.length && (this.#flags & CLOSED) === 0; i++) {
       const event = events[i];
       if (untilCheck === 0 || spent >= demand) {
         const now = out.demand();
         if (now <= 0) {
+          if (lastSynced !== -1) this.#cursors = events[lastSynced].id;
           this.#lag();
           return;
         }
@@ -543,13 +549,12 @@ export class HubSubscription implements FeedSubscriber {
       untilCheck--;
       spent += event.singleFrame().length;
       if ((this.#flags & SYNCED) !== 0) {
-        // Past the handoff every feed event is new: #emitIfNew's work without its comparison (and
-        // one call less per event while the process is too fresh for the JIT to have inlined it).
-        this.#cursors = event.id;
-        this.#flags |= EMITTED;
+        if (lastSynced === -1) this.#flags |= EMITTED;
+        lastSynced = i;
         out.event(event, undefined);
       } else this.#emitIfNew(0, event, true);
     }
+    if (lastSynced !== -1) this.#cursors = events[lastSynced].id;
   }
 
   /** The backend lost events of a channel before this process read them: never a silent gap. */
