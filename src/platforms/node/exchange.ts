@@ -129,7 +129,7 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   sendFile(file: FileBody): Promise<void> {
     return pipeFile(this.res, file);
   }
-  /** The exchange is its own sink. */
+  /** The exchange is its own sink (and, as a sink, its own owner and abort state). */
   openSink(): Sink {
     this.req.socket?.setNoDelay(true);
     return this;
@@ -169,6 +169,10 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   }
 
   // ---- Sink ----
+
+  get owner(): unknown {
+    return this;
+  }
 
   open(): void {
     openStreamHead(this.res);
