@@ -58,17 +58,26 @@ class CountingSink {
   end() {}
   fail() {}
   destroy() {}
+  abort() {}
+  owner = undefined;
 }
 
-const hooks = { heartbeats: new HeartbeatScheduler(), onClose() {}, onError: (err) => console.error(err) };
-// Bounds high enough that no burst counts as lagging: this measures live fan-out only.
-const options = { heartbeatMs: 0, maxBufferedBytes: 1 << 30, maxQueuedEvents: 1 << 20 };
+// The stream options and the hooks, in one object as the app gives them. Bounds high enough that
+// no burst counts as lagging: this measures live fan-out only.
+const settings = {
+  heartbeatMs: 0,
+  maxBufferedBytes: 1 << 30,
+  maxQueuedEvents: 1 << 20,
+  heartbeats: new HeartbeatScheduler(),
+  onClose() {},
+  onError: (err) => console.error(err),
+};
 const hub = new Hub({ history: { maxEvents: 5000 } });
 const sinks = [];
 for (let i = 0; i < clients; i++) {
   const sink = new CountingSink();
   sinks.push(sink);
-  const connection = new SseConnection(sink, { abort() {} }, options, hooks);
+  const connection = new SseConnection(sink, settings);
   const events = hub.subscribe('bench');
   connection.start(toSource(values.bare ? events : events.pipe(filter(() => true))));
 }

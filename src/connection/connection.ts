@@ -13,11 +13,6 @@ import type { StreamOptions } from './options.js';
 import { publicError } from './public-error.js';
 import type { Sink, SinkCloseListener } from './sink.js';
 
-/** Aborts a request's signal; the signal itself may be made lazily (see LazyAbort). */
-export interface Aborter {
-  abort(reason: unknown): void;
-}
-
 /** Why a stream ended. */
 export type CloseReason = 'complete' | 'error' | 'client' | 'slow-client' | 'server' | 'no-content' | 'drain';
 
@@ -29,6 +24,12 @@ export interface ConnectionHooks {
   /** Called with errors the application should hear of (source failures, invalid events). Must not throw. */
   onError(err: unknown, connection: SseConnection): void;
 }
+
+/**
+ * What a connection is given by its app: the route's stream options and the app's hooks in one
+ * object (made once per route), so that a held stream keeps one reference for both.
+ */
+export type ConnectionSettings = Required<StreamOptions> & ConnectionHooks;
 
 const HEARTBEAT = Buffer.from(':\n');
 /** Pull sources pause once this much is queued in a turn, so a fast producer yields to the flush. */
@@ -92,13 +93,15 @@ function streamErrorFrame(err: unknown): Uint8Array {
   return Buffer.from(encodeEvent({ type: STREAM_ERROR_EVENT, data: payload }));
 }
 
-export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
+/**
+ * A connection is its own queue of unsent frames (a FrameQueue, whose state stays private to it):
+ * every held stream has one, and one object costs less than two.
+ */
+export class SseConnection extends FrameQueue implements Flushable, SourceSink, SinkCloseListener {
+  /** Where the stream is written; it also aborts the request's signal and knows the stream's owner. */
   readonly sink: Sink;
-  readonly #options: Required<StreamOptions>;
-  readonly #hooks: ConnectionHooks;
-  readonly #abort: Aborter;
+  readonly #settings: ConnectionSettings;
   #source: StreamSource | undefined;
-  readonly #queue = new FrameQueue();
   // The sink's buffered bytes and whether it waits for 'drain', as of the last flush or drain:
   // reading them walks getters, too slow to do per event. Only a flush writes to the sink, and
   // between flushes its buffer only shrinks, so both err on the safe side until the next drain.
@@ -118,20 +121,25 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   bytesWritten = 0;
   /** The route pattern this stream was opened on (set by the app; '' when unknown). */
   route = '';
-  /** When the stream opened (`performance.now()` milliseconds; set by the app). */
-  openedAt = 0;
   /**
-   * What the app knows this stream by (its exchange; set by the app): the hooks are shared by every
-   * stream of an app, so they find the request through it rather than through a closure per stream.
+   * When the stream opened: `performance.now()` rounded to whole milliseconds (set by the app). A
+   * whole number is kept in the object itself; a fraction would be a heap number per stream.
    */
-  owner: unknown = undefined;
+  openedAt = 0;
 
-  constructor(sink: Sink, abort: Aborter, options: Required<StreamOptions>, hooks: ConnectionHooks) {
+  constructor(sink: Sink, settings: ConnectionSettings) {
+    super();
     this.sink = sink;
-    this.#abort = abort;
-    this.#options = options;
-    this.#hooks = hooks;
+    this.#settings = settings;
     sink.onClose(this);
+  }
+
+  /**
+   * What the app knows this stream by (its exchange, told by the sink): the hooks are shared by
+   * every stream of an app, so they find the request through it rather than through a closure per stream.
+   */
+  get owner(): unknown {
+    return this.sink.owner;
   }
 
   /** The transport closed (the client went away, or after end or destroy). Internal: called by the sink. */
@@ -162,7 +170,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
       this.#commitTimer = undefined;
       if ((this.#flags & CLOSED) === 0) this.#guarded(() => this.#commit());
     });
-    this.#hooks.heartbeats.add(this, this.#options.heartbeatMs);
+    this.#settings.heartbeats.add(this, this.#settings.heartbeatMs);
     try {
       source.start(this);
     } catch (err) {
@@ -198,14 +206,14 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   /** Queues a last frame past the bounds (error event, drain retry). */
   #pushLast(frame: Uint8Array, events: number): void {
-    this.#queue.push(frame);
+    this.push(frame);
     this.bytesWritten += frame.length;
     this.#countEvents(events);
   }
 
   error(err: unknown): void {
     if ((this.#flags & CLOSED) !== 0) return;
-    this.#hooks.onError(err, this);
+    this.#settings.onError(err, this);
     if ((this.#flags & COMMITTED) === 0) {
       // Nothing was sent yet: the platform answers an ordinary HTTP error instead of a stream.
       this.#teardown('error');
@@ -235,11 +243,11 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     if ((this.#flags & CLOSED) !== 0) return 0;
     // Below its own high-water mark the transport's buffer is not counted: no drain would follow it.
     const inSink = (this.#flags & SINK_NEEDS_DRAIN) !== 0 ? this.#sinkBuffered : 0;
-    return this.#options.maxBufferedBytes / HIGH_WATER_SHARE - this.#queue.bytes - inSink;
+    return this.#settings.maxBufferedBytes / HIGH_WATER_SHARE - this.bytes - inSink;
   }
 
   unsent(): number {
-    return this.#queue.bytes + ((this.#flags & CLOSED) !== 0 ? 0 : this.sink.buffered);
+    return this.bytes + ((this.#flags & CLOSED) !== 0 ? 0 : this.sink.buffered);
   }
 
   stalled(): void {
@@ -247,11 +255,11 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   #shouldPause(): boolean {
-    const options = this.#options;
+    const settings = this.#settings;
     // Well below the slow-client bounds: past half of them, or 64 KB queued and buffered.
     return (
-      this.#queue.bytes + this.#sinkBuffered >= Math.min(PULL_PAUSE_BYTES, Math.floor(options.maxBufferedBytes / 2)) ||
-      this.#queue.length >= Math.max(1, Math.floor(options.maxQueuedEvents / 2)) ||
+      this.bytes + this.#sinkBuffered >= Math.min(PULL_PAUSE_BYTES, Math.floor(settings.maxBufferedBytes / 2)) ||
+      this.length >= Math.max(1, Math.floor(settings.maxQueuedEvents / 2)) ||
       this.sink.needsDrain
     );
   }
@@ -260,20 +268,19 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
 
   /** Queues a frame holding `events` events (comments hold none), or closes the stream when it is past the slow-client bound. */
   #enqueue(frame: Uint8Array, events: number): void {
-    const queue = this.#queue;
     if (
-      queue.length >= this.#options.maxQueuedEvents ||
-      queue.bytes + frame.length + this.#sinkBuffered > this.#options.maxBufferedBytes
+      this.length >= this.#settings.maxQueuedEvents ||
+      this.bytes + frame.length + this.#sinkBuffered > this.#settings.maxBufferedBytes
     ) {
       this.#slowClient();
       return;
     }
-    queue.push(frame);
+    this.push(frame);
     this.bytesWritten += frame.length;
     this.#pendingEvents += events;
     this.eventsWritten += events;
     this.#flags |= WROTE_SINCE_BEAT;
-    if (queue.length === 1) scheduleFlush(this);
+    if (this.length === 1) scheduleFlush(this);
   }
 
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */
@@ -282,7 +289,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     // Guarded as #guarded does, without a closure per stream per flush.
     try {
       if ((this.#flags & COMMITTED) === 0) this.#commit();
-      const chunk = this.#queue.take(pass);
+      const chunk = this.take(pass);
       if (chunk !== undefined) {
         this.#pendingEvents = 0;
         if (!this.sink.write(chunk)) this.#listenForDrain();
@@ -333,7 +340,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
   }
 
   #transportFailed(err: unknown): void {
-    this.#hooks.onError(
+    this.#settings.onError(
       new EventideError('EVENTIDE_STREAM_FAILED', `writing the stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
       this,
     );
@@ -353,7 +360,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     this.sink.onDrain(() => {
       this.#sinkBuffered = this.sink.buffered;
       this.#flags = this.sink.needsDrain ? this.#flags | SINK_NEEDS_DRAIN : this.#flags & ~SINK_NEEDS_DRAIN;
-      if (this.#queue.length > 0) scheduleFlush(this);
+      if (this.length > 0) scheduleFlush(this);
       else this.#wake();
     });
   }
@@ -402,7 +409,7 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
     try {
       source.stop();
     } catch (err) {
-      this.#hooks.onError(err, this);
+      this.#settings.onError(err, this);
     }
   }
 
@@ -415,27 +422,27 @@ export class SseConnection implements Flushable, SourceSink, SinkCloseListener {
       this.#commitTimer = undefined;
     }
     // Before start() it was never added: removing it then does nothing.
-    this.#hooks.heartbeats.remove(this, this.#options.heartbeatMs);
+    this.#settings.heartbeats.remove(this, this.#settings.heartbeatMs);
     if ((this.#flags & ENDING) === 0) {
       cancelFlush(this);
       // What is dropped was never written.
-      this.bytesWritten -= this.#queue.bytes;
+      this.bytesWritten -= this.bytes;
       this.eventsWritten -= this.#pendingEvents;
       this.#pendingEvents = 0;
-      this.#queue.clear();
+      this.clear();
     }
     this.#stopSource();
     try {
-      this.#abort.abort(
+      this.sink.abort(
         reason === 'slow-client'
           ? new EventideError('EVENTIDE_SLOW_CLIENT', 'the client did not read fast enough; the stream was closed')
           : new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`),
       );
     } catch (err) {
       // An abort listener of the user's threw.
-      this.#hooks.onError(err, this);
+      this.#settings.onError(err, this);
     }
     this.#wake();
-    this.#hooks.onClose(this, reason);
+    this.#settings.onClose(this, reason);
   }
 }

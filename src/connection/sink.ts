@@ -27,4 +27,15 @@ export interface Sink {
   fail(err: unknown): void;
   /** Cuts the transport at once (slow client, failure). */
   destroy(): void;
+  /**
+   * The stream ended: aborts the request's signal with `reason` (see LazyAbort; the signal may be
+   * made lazily). Called once, at the connection's teardown.
+   */
+  abort(reason: unknown): void;
+  /**
+   * The exchange this sink answers: the app's hooks, shared by every stream, find the request
+   * through it. On node:http the exchange is the sink and its abort state too: a connection keeps
+   * one reference for all three.
+   */
+  readonly owner: unknown;
 }

@@ -1,7 +1,7 @@
 // The platform-neutral application: options, route table, stream admission and accounting,
 // heartbeats, error reporting, and the graceful close every platform shares.
 import type { IncomingMessage } from 'node:http';
-import { SseConnection, type ConnectionHooks } from '../connection/connection.js';
+import { SseConnection, type ConnectionHooks, type ConnectionSettings } from '../connection/connection.js';
 import { HeartbeatScheduler } from '../connection/heartbeat.js';
 import { resolveStreamOptions, type StreamOptions } from '../connection/options.js';
 import { EventideError } from '../errors.js';
@@ -185,6 +185,13 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     },
     onError: (err, connection) => report(err, nativeRequest(connection.owner as Exchange), connection.route),
   };
+  // A stream's settings are its route's options with the hooks: one object per route, not per stream.
+  const settings = new WeakMap<Required<StreamOptions>, ConnectionSettings>();
+  const settingsFor = (streamOptions: Required<StreamOptions>) => {
+    let found = settings.get(streamOptions);
+    if (found === undefined) settings.set(streamOptions, (found = { ...streamOptions, ...hooks }));
+    return found;
+  };
 
   const addressOf = (exchange: Exchange) => clientAddress(exchange.remoteAddress, exchange.headers, trust);
   /**
@@ -210,12 +217,10 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
     originOf: (exchange) => requestOrigin(exchange.headers, exchange.encrypted, peerTrusted(exchange.remoteAddress, trust)),
     reserve,
     report: (err, exchange) => report(err, nativeRequest(exchange)),
-    startStream(exchange, source, abort, streamOptions, slot, route = '') {
-      const sink = exchange.openSink();
-      const connection = new SseConnection(sink, abort, streamOptions, hooks);
+    startStream(exchange, source, streamOptions, slot, route = '') {
+      const connection = new SseConnection(exchange.openSink(), settingsFor(streamOptions));
       connection.route = route;
-      connection.openedAt = performance.now();
-      connection.owner = exchange;
+      connection.openedAt = Math.round(performance.now());
       registry.opened(connection, slot);
       if (events.active) events.emit({ type: 'stream.opened', route, address: slot.address ?? addressOf(exchange) });
       if (closing) connection.end('server');
@@ -280,7 +285,7 @@ export function createCore(options: CoreOptions, where = 'createApp'): AppCore {
       const abort = exchange instanceof LazyAbort ? exchange : new LazyAbort();
       exchange.onAbort(abort);
       prepareStreamHead(exchange);
-      host.startStream(exchange, source, abort, resolved, slot);
+      host.startStream(exchange, source, resolved, slot);
     },
     stats: registry.stats,
     get closing() {

@@ -31,7 +31,6 @@ export interface DispatchHost extends ContextHost {
   startStream(
     exchange: Exchange,
     source: StreamSource,
-    abort: LazyAbort,
     options: Required<StreamOptions>,
     slot: StreamSlot,
     route?: string,
@@ -160,7 +159,7 @@ export async function dispatch(host: DispatchHost, exchange: Exchange): Promise<
       return;
     }
     prepareStreamHead(exchange);
-    host.startStream(exchange, source, abort, route.stream, slot!, route.pattern);
+    host.startStream(exchange, source, route.stream, slot!, route.pattern);
     slot = undefined; // the stream holds it now
   } catch (err) {
     if (!(err instanceof EventideError && err.expose)) host.report(err, exchange);

@@ -66,7 +66,11 @@ export interface Exchange {
    * as it opens, so the core does not set them beforehand.
    */
   readonly writesStreamHeaders?: boolean;
-  /** The sink a stream writes to. Called at most once. */
+  /**
+   * The sink a stream writes to. Called at most once. Its `abort` aborts the request's abort state
+   * and its `owner` is this exchange: every platform's exchange is its own abort state (a
+   * LazyAbort, which the core then uses for the request), so its sink reaches it.
+   */
   openSink(): Sink;
   /** Cuts the response at once (it started and cannot be completed). */
   destroy(): void;

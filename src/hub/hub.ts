@@ -11,7 +11,7 @@ import type { EventRecord, HistoryLimits, HubBackend } from './backend.js';
 import { ChannelFeed } from './feed.js';
 import { checkChannel, normalizeChannels } from './ids.js';
 import { createMemoryBackend } from './memory.js';
-import { FrameOutput, ObservableOutput, type FrameHost } from './outputs.js';
+import { FrameSubscription, ObservableOutput } from './outputs.js';
 import { HubSubscription, type SubscriptionHost } from './subscription.js';
 import type { HubEvent, HubOptions, SubscribeOptions } from './types.js';
 
@@ -105,6 +105,22 @@ export class Hub {
       countLagging: (delta) => {
         this.#lagging += delta;
       },
+      open: (subscription, lastEventId, anchor) => {
+        if (this.#closed) return closedError();
+        this.#subscriptions.add(subscription);
+        try {
+          subscription.open(lastEventId, anchor);
+        } catch (err) {
+          this.#subscriptions.delete(subscription);
+          subscription.close();
+          throw err;
+        }
+        return undefined;
+      },
+      close: (subscription) => {
+        this.#subscriptions.delete(subscription);
+        subscription.close();
+      },
     };
   }
 
@@ -166,19 +182,15 @@ export class Hub {
     const lastEventId = options?.lastEventId;
     const anchor = options?.anchor ?? true;
     const observable = new Observable<HubEvent<T>>((subscriber) => {
-      if (this.#closed) {
-        subscriber.error(closedError());
-        return;
-      }
       // A connection subscribing right now (through pass-through operators) offers its demand.
       const output = new ObservableOutput(subscriber, currentDemand());
       const subscription = new HubSubscription(this.#host, list, output);
-      this.#subscriptions.add(subscription);
-      subscription.start(lastEventId, anchor);
-      return () => {
-        this.#subscriptions.delete(subscription);
-        subscription.close();
-      };
+      const refused = this.#host.open(subscription, lastEventId, anchor);
+      if (refused !== undefined) {
+        subscriber.error(refused);
+        return;
+      }
+      return () => this.#host.close(subscription);
     });
     // The fast path of an @Sse route that returns this Observable as is: the connection takes the
     // frames of prepared events, and each turn's live events as one shared buffer, with no
@@ -191,29 +203,8 @@ export class Hub {
   }
 
   #frameSource(list: readonly string[], lastEventId: unknown, anchor: boolean): StreamSource {
-    return new FrameOutput(this.#frameHost, list, lastEventId, anchor);
+    return new FrameSubscription(this.#host, list, lastEventId, anchor);
   }
-
-  /** Shared by every fast-path stream of this hub: none holds closures of its own. */
-  readonly #frameHost: FrameHost = {
-    open: (list, output, lastEventId, anchor) => {
-      if (this.#closed) return closedError();
-      const subscription = new HubSubscription(this.#host, list, output);
-      this.#subscriptions.add(subscription);
-      try {
-        subscription.start(lastEventId, anchor);
-      } catch (err) {
-        this.#subscriptions.delete(subscription);
-        subscription.close();
-        throw err;
-      }
-      return subscription;
-    },
-    close: (subscription) => {
-      this.#subscriptions.delete(subscription);
-      subscription.close();
-    },
-  };
 
   /**
    * Completes every subscription, stops following the backend and closes it. Publishing or
@@ -222,7 +213,7 @@ export class Hub {
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#closed = true;
-      for (const subscription of [...this.#subscriptions]) subscription.complete();
+      for (const subscription of [...this.#subscriptions]) subscription.hubClosed();
       this.#subscriptions.clear();
       for (const { feed } of this.#feeds.values()) feed.stop();
       this.#feeds.clear();

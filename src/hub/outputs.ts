@@ -1,5 +1,5 @@
-// The two places a hub subscription delivers to. The frame output is the fast path of an @Sse route
-// that returns `hub.subscribe(...)` as is: it writes encoded frames to the connection. The
+// The two places a hub subscription delivers to. The frame subscription is the fast path of an @Sse
+// route that returns `hub.subscribe(...)` as is: it writes encoded frames to the connection. The
 // Observable output feeds an rxjs Subscriber (operators, or any subscriber at all); when the
 // subscription was made while a connection subscribed (see src/sources/demand.ts), it paces itself
 // by that connection's demand and writes the anchor on that connection's wire.
@@ -9,7 +9,7 @@ import type { OfferedDemand } from '../sources/demand.js';
 import type { SourceSink, StreamSource } from '../sources/types.js';
 import type { FeedBatch } from './feed.js';
 import type { PreparedEvent } from './prepared.js';
-import type { HubSubscription, SubscriptionOutput } from './subscription.js';
+import { HubSubscription, type SubscriptionHost, type SubscriptionOutput } from './subscription.js';
 import type { HubEvent } from './types.js';
 
 /**
@@ -28,36 +28,25 @@ function demandOf(sink: SourceSink): number {
   return sink.demand === undefined ? Infinity : sink.demand();
 }
 
-/** What the fast path needs of its hub. */
-export interface FrameHost {
-  /** Starts a subscription of `channels` delivering to `output`; the error to end the stream with when the hub is closed. */
-  open(channels: readonly string[], output: SubscriptionOutput, lastEventId: unknown, anchor: boolean): HubSubscription | Error;
-  /** Ends a subscription `open` started. */
-  close(subscription: HubSubscription): void;
-}
-
 /**
- * The fast path: frames straight to a connection. One object is both the connection's source and
- * its subscription's output (every held stream has one).
+ * The fast path: frames straight to a connection. The subscription is its own output and the
+ * connection's source: one object per held stream.
  */
-export class FrameOutput implements SubscriptionOutput, StreamSource {
-  readonly #host: FrameHost;
-  readonly #channels: readonly string[];
+export class FrameSubscription extends HubSubscription implements SubscriptionOutput, StreamSource {
+  // Where the stream starts, kept until the connection starts it.
   readonly #lastEventId: unknown;
   readonly #anchor: boolean;
   #sink: SourceSink | undefined;
-  #subscription: HubSubscription | undefined;
-  #stopped = false;
 
-  constructor(host: FrameHost, channels: readonly string[], lastEventId: unknown, anchor: boolean) {
-    this.#host = host;
-    this.#channels = channels;
+  constructor(host: SubscriptionHost, channels: readonly string[], lastEventId: unknown, anchor: boolean) {
+    super(host, channels);
     this.#lastEventId = lastEventId;
     this.#anchor = anchor;
   }
 
+  /** Live events come a turn at a time (the subscription takes batches of a single channel only). */
   get batched(): boolean {
-    return this.#channels.length === 1;
+    return true;
   }
 
   get joins(): boolean {
@@ -68,22 +57,21 @@ export class FrameOutput implements SubscriptionOutput, StreamSource {
     return this.#sink?.demand !== undefined;
   }
 
+  // ---- StreamSource ----
+
   start(sink: SourceSink): void {
-    if (this.#stopped) return;
+    // Stopped before it started: it never opens.
+    if (this.closed) return;
     this.#sink = sink;
-    const opened = this.#host.open(this.#channels, this, this.#lastEventId, this.#anchor);
-    if (opened instanceof Error) sink.error(opened);
-    else if (this.#stopped) this.#host.close(opened); // stopped while it started
-    else this.#subscription = opened;
+    const refused = this.host.open(this, this.#lastEventId, this.#anchor);
+    if (refused !== undefined) sink.error(refused);
   }
 
   stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    const subscription = this.#subscription;
-    this.#subscription = undefined;
-    if (subscription !== undefined) this.#host.close(subscription);
+    this.host.close(this);
   }
+
+  // ---- SubscriptionOutput ----
 
   event(event: PreparedEvent, streamId: string | undefined): void {
     if (streamId === undefined) this.#sink!.frame(event.singleFrame());

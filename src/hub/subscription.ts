@@ -40,6 +40,10 @@ export interface SubscriptionHost {
   report(error: unknown, channels: readonly string[]): void;
   /** Counts subscriptions behind the live feed: +1 when one falls behind, -1 when it is live again or closes. */
   countLagging(delta: 1 | -1): void;
+  /** Starts `subscription` as one of the hub's open ones; the error to end it with when the hub is closed. */
+  open(subscription: HubSubscription, lastEventId: unknown, anchor: boolean): Error | undefined;
+  /** Ends a subscription, started or not, and forgets it (idempotent). */
+  close(subscription: HubSubscription): void;
 }
 
 /** Where a subscription delivers, and how much it may deliver now. */
@@ -126,11 +130,15 @@ export class HubSubscription implements FeedSubscriber {
   // closed; lagging (fell behind the live feed and has not rejoined it, counted by the hub).
   #flags = 0;
 
-  constructor(host: SubscriptionHost, channels: readonly string[], output: SubscriptionOutput) {
+  /**
+   * @param output - where it delivers; left out by a subclass that is its own output (the fast
+   *   path's FrameSubscription: one object per held stream rather than two).
+   */
+  constructor(host: SubscriptionHost, channels: readonly string[], output?: SubscriptionOutput) {
     this.#host = host;
     this.#channels = channels;
     this.#tag = channels.length > 1 ? channelSetTag(channels) : '';
-    this.#out = output;
+    this.#out = output ?? (this as unknown as SubscriptionOutput);
     this.#cursors = channels.length === 1 ? '' : channels.map(() => '');
     this.#synced = channels.length === 1 ? undefined : channels.map(() => false);
   }
@@ -172,8 +180,13 @@ export class HubSubscription implements FeedSubscriber {
     return this.#is(CLOSED);
   }
 
+  /** The hub (for a subclass: the fast path opens and closes itself through it). */
+  protected get host(): SubscriptionHost {
+    return this.#host;
+  }
+
   /** Attaches to the feeds now (holding what they deliver), then reads its start and goes live. */
-  start(lastEventId: unknown, anchor: boolean): void {
+  open(lastEventId: unknown, anchor: boolean): void {
     this.#buffer = [];
     const batched = this.#out.batched && this.#channels.length === 1;
     const host = this.#host;
@@ -198,7 +211,8 @@ export class HubSubscription implements FeedSubscriber {
     this.#feeds = NO_FEEDS;
     for (const feed of feeds) feed.detach(this);
     for (const feed of feeds) this.#host.releaseFeed(feed);
-    if (feeds === lastSingleFeeds && feeds[0].listenerCount === 0) lastSingleFeeds = NO_FEEDS;
+    // (Closed before it started, it has no feeds.)
+    if (feeds !== NO_FEEDS && feeds === lastSingleFeeds && feeds[0].listenerCount === 0) lastSingleFeeds = NO_FEEDS;
   }
 
   // ---- FeedSubscriber (called per event per subscriber: no closure made per call) ----
@@ -226,8 +240,8 @@ export class HubSubscription implements FeedSubscriber {
     this.#guard(() => this.#onMissed(index));
   }
 
-  /** Completes the output (the hub is closing). */
-  complete(): void {
+  /** The hub is closing: closes, and completes the output. */
+  hubClosed(): void {
     if (this.#is(CLOSED)) return;
     this.close();
     try {

@@ -30,6 +30,8 @@ class StuckSink {
   end() {}
   fail() {}
   destroy() {}
+  abort() {}
+  readonly owner = undefined;
 }
 
 async function burstThrough(pipe: (events: Observable<HubEvent>) => Observable<unknown>, count: number) {
@@ -37,7 +39,10 @@ async function burstThrough(pipe: (events: Observable<HubEvent>) => Observable<u
   const heartbeats = new HeartbeatScheduler();
   const closes: CloseReason[] = [];
   const sink = new StuckSink();
-  const connection = new SseConnection(sink, { abort() {} }, { heartbeatMs: 0, maxBufferedBytes: MAX_BUFFERED, maxQueuedEvents: 1_000_000 }, {
+  const connection = new SseConnection(sink, {
+    heartbeatMs: 0,
+    maxBufferedBytes: MAX_BUFFERED,
+    maxQueuedEvents: 1_000_000,
     heartbeats,
     onClose: (_c, reason) => closes.push(reason),
     onError: (err) => assert.fail(String(err)),

@@ -24,11 +24,15 @@ export interface EventidePlugin extends AppOperations {
 
 /** A request under a prefix: eventide matches the path below it. */
 class PrefixedExchange extends NodeExchange {
-  override readonly target: string;
+  readonly #target: string;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: string, parsedBody: { value: unknown }) {
     super(req, res, parsedBody);
-    this.target = target;
+    this.#target = target;
+  }
+
+  override get target(): string {
+    return this.#target;
   }
 }
 

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Sink } from '../../connection/sink.js';
 import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
+import { LazyAbort } from '../../core/lazy-abort.js';
 import { pipeFile, readNodeBody } from '../node/exchange.js';
 import { cutStream, Http2Sink } from './sink.js';
 
@@ -15,7 +16,8 @@ function plainHeaders(raw: IncomingHttpHeaders): IncomingHttpHeaders {
   return headers;
 }
 
-export class Http2Exchange implements Exchange {
+/** An HTTP/2 request and its response; like node:http's, it is the request's abort state (a {@link LazyAbort}) too. */
+export class Http2Exchange extends LazyAbort implements Exchange {
   readonly req: Http2ServerRequest;
   readonly res: Http2ServerResponse;
   readonly method: string;
@@ -24,6 +26,7 @@ export class Http2Exchange implements Exchange {
   #completed = false;
 
   constructor(req: Http2ServerRequest, res: Http2ServerResponse) {
+    super();
     this.req = req;
     this.res = res;
     this.method = (req.method ?? 'GET').toUpperCase();

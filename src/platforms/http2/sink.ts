@@ -4,13 +4,13 @@
 import { constants, type Http2ServerResponse, type ServerHttp2Stream } from 'node:http2';
 import type { Sink, SinkCloseListener } from '../../connection/sink.js';
 import { respondError } from '../../core/error-reply.js';
-import type { Exchange } from '../../core/exchange.js';
+import type { Http2Exchange } from './exchange.js';
 
 export class Http2Sink implements Sink {
   readonly #res: Http2ServerResponse;
-  readonly #exchange: Exchange;
+  readonly #exchange: Http2Exchange;
 
-  constructor(res: Http2ServerResponse, exchange: Exchange) {
+  constructor(res: Http2ServerResponse, exchange: Http2Exchange) {
     this.#res = res;
     this.#exchange = exchange;
   }
@@ -47,6 +47,15 @@ export class Http2Sink implements Sink {
 
   end(): void {
     if (!this.#res.writableEnded) this.#res.end();
+  }
+
+  get owner(): unknown {
+    return this.#exchange;
+  }
+
+  /** The exchange is the request's abort state. */
+  abort(reason: unknown): void {
+    this.#exchange.abort(reason);
   }
 
   /** Cuts the stream with RST_STREAM(CANCEL), so the client knows it was cut, not completed. */

@@ -72,10 +72,14 @@ export class NestExchange extends NodeExchange {
 
 /** A request seen by Nest middleware: adapters strip the matched path from `req.url`, `originalUrl` keeps it. */
 export class MiddlewareExchange extends NodeExchange {
-  override readonly target: string;
+  readonly #target: string;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: string, parsedBody: { value: unknown } | undefined) {
     super(req, res, parsedBody);
-    this.target = target;
+    this.#target = target;
+  }
+
+  override get target(): string {
+    return this.#target;
   }
 }

@@ -58,8 +58,6 @@ export function pipeFile(res: ServerResponse, file: FileBody): Promise<void> {
 export class NodeExchange extends LazyAbort implements Exchange, Sink {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly method: string;
-  readonly target: string;
   readonly parsedBody: { value: unknown } | undefined;
   // What the response's 'close' calls, in this order. One listener serves them all: an `once` per
   // purpose would cost each held stream a wrapper, a bound function and a listener array. Each is
@@ -72,9 +70,15 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
     super();
     this.req = req;
     this.res = res;
-    this.method = (req.method ?? 'GET').toUpperCase();
-    this.target = req.url ?? '/';
     this.parsedBody = parsedBody;
+  }
+
+  // The method and target are read from the request, not copied: a held stream keeps two fields fewer.
+  get method(): string {
+    return (this.req.method ?? 'GET').toUpperCase();
+  }
+  get target(): string {
+    return this.req.url ?? '/';
   }
 
   get headers(): IncomingHttpHeaders {
@@ -129,7 +133,7 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   sendFile(file: FileBody): Promise<void> {
     return pipeFile(this.res, file);
   }
-  /** The exchange is its own sink. */
+  /** The exchange is its own sink (and, as a sink, its own owner and abort state). */
   openSink(): Sink {
     this.req.socket?.setNoDelay(true);
     return this;
@@ -169,6 +173,10 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   }
 
   // ---- Sink ----
+
+  get owner(): unknown {
+    return this;
+  }
 
   open(): void {
     openStreamHead(this.res);

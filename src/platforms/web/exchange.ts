@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Sink } from '../../connection/sink.js';
 import type { AbortListener, Exchange, FileBody, FinishListener } from '../../core/exchange.js';
+import { LazyAbort } from '../../core/lazy-abort.js';
 import { fileStream } from './file-body.js';
 import { headersOf, readWebBody, targetOf } from './request.js';
 import type { HostInfo } from './runtime.js';
@@ -16,7 +17,8 @@ function cutBody(): ReadableStream<Uint8Array> {
   return new ReadableStream({ start: (controller) => controller.error(new Error('eventide cut the response')) });
 }
 
-export class WebExchange implements Exchange {
+/** A fetch Request and the Response made for it; like node:http's, it is the request's abort state (a {@link LazyAbort}) too. */
+export class WebExchange extends LazyAbort implements Exchange {
   readonly request: Request;
   readonly method: string;
   readonly target: string;
@@ -36,6 +38,7 @@ export class WebExchange implements Exchange {
   #unlisten: (() => void) | undefined;
 
   constructor(request: Request, host: HostInfo) {
+    super();
     this.request = request;
     this.host = host;
     this.method = request.method.toUpperCase();

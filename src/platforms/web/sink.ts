@@ -100,6 +100,15 @@ export class WebSink implements Sink, Guarded {
     this.#onDrain = listener;
   }
 
+  get owner(): unknown {
+    return this.#exchange;
+  }
+
+  /** The exchange is the request's abort state. */
+  abort(reason: unknown): void {
+    this.#exchange.abort(reason);
+  }
+
   onClose(listener: SinkCloseListener): void {
     this.#onClose = listener;
   }
