@@ -268,19 +268,17 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
 
   /** Queues a frame holding `events` events (comments hold none), or closes the stream when it is past the slow-client bound. */
   #enqueue(frame: Uint8Array, events: number): void {
-    if (
-      this.length >= this.#settings.maxQueuedEvents ||
-      this.bytes + frame.length + this.#sinkBuffered > this.#settings.maxBufferedBytes
-    ) {
+    const settings = this.#settings;
+    const queued = this.pushWithin(frame, settings.maxQueuedEvents, settings.maxBufferedBytes - this.#sinkBuffered);
+    if (queued === 0) {
       this.#slowClient();
       return;
     }
-    this.push(frame);
     this.bytesWritten += frame.length;
     this.#pendingEvents += events;
     this.eventsWritten += events;
     this.#flags |= WROTE_SINCE_BEAT;
-    if (this.length === 1) scheduleFlush(this);
+    if (queued === 1) scheduleFlush(this);
   }
 
   /** Writes everything queued in one write. Called by the flush scheduler, which isolates failures. */

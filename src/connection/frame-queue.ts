@@ -47,12 +47,23 @@ export class FrameQueue {
     return this.#bytes;
   }
 
-  push(frame: Uint8Array): void {
+  /** Queues `frame` whatever the size of the queue; returns how many frames are queued now. */
+  push(frame: Uint8Array): number {
+    return this.pushWithin(frame, Infinity, Infinity);
+  }
+
+  /**
+   * Queues `frame` unless the queue would then hold more than `maxCount` frames or `maxBytes`
+   * bytes; returns how many frames are queued now, or 0 when it refused the frame. One call does
+   * the bound check and the push: a connection makes it per event per subscriber.
+   */
+  pushWithin(frame: Uint8Array, maxCount: number, maxBytes: number): number {
     const count = this.#count;
+    if (count >= maxCount || this.#bytes + frame.length > maxBytes) return 0;
     this.#bytes += frame.length;
     this.#count = count + 1;
     if ((this.#state & FOLLOWING) !== 0) {
-      if (this.#frames[count] === frame) return;
+      if (this.#frames[count] === frame) return count + 1;
       // Different from the run it followed: from here on, an array of its own.
       this.#frames = this.#frames.slice(0, count);
       this.#state &= ~FOLLOWING;
@@ -62,12 +73,13 @@ export class FrameQueue {
         leader.#state |= FOLLOWED;
         this.#frames = leader.#frames;
         this.#state |= FOLLOWING;
-        return;
+        return 1;
       }
       lastStarted = this;
       if (this.#frames === NONE) this.#frames = [];
     }
     this.#frames.push(frame);
+    return count + 1;
   }
 
   /**

@@ -99,7 +99,8 @@ export class FrameSubscription extends HubSubscription implements SubscriptionOu
   }
 
   demand(): number {
-    return demandOf(this.#sink!);
+    const sink = this.#sink!;
+    return sink.demand === undefined ? Infinity : sink.demand();
   }
 
   ready(): Promise<void> | undefined {
