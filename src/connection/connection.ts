@@ -34,27 +34,6 @@ export type ConnectionSettings = Required<StreamOptions> & ConnectionHooks;
 const HEARTBEAT = Buffer.from(':\n');
 /** Pull sources pause once this much is queued in a turn, so a fast producer yields to the flush. */
 const PULL_PAUSE_BYTES = 64 * 1024;
-/**
- * How many events (frames ending in a blank line) a buffer holds. Hub fan-out hands the same buffer
- * to every connection in one loop, so the last answer is kept: one scan per buffer, not per connection.
- */
-let countedFrame: Uint8Array | undefined;
-let countedEvents = 0;
-function eventsIn(bytes: Uint8Array): number {
-  if (bytes === countedFrame) return countedEvents;
-  let count = 0;
-  // Encoded fields never hold a raw LF, so each "\n\n" ends exactly one event.
-  for (let i = bytes.indexOf(10); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(10, i + 1)) {
-    if (bytes[i + 1] === 10) {
-      count++;
-      i++;
-    }
-  }
-  countedFrame = bytes;
-  countedEvents = count;
-  return count;
-}
-
 // Bits of a connection's #flags (every held stream has them). Tested inline rather than through
 // private accessors: V8 calls into its runtime for each private accessor use in code it has not
 // optimised yet, which is all of it during a fresh process's first burst.
@@ -195,8 +174,8 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     this.#enqueue(frame, 1);
   }
 
-  frame(bytes: Uint8Array): void {
-    if ((this.#flags & CLOSED) === 0) this.#enqueue(bytes, eventsIn(bytes));
+  frame(bytes: Uint8Array, events: number): void {
+    if ((this.#flags & CLOSED) === 0) this.#enqueue(bytes, events);
   }
 
   #countEvents(count: number): void {

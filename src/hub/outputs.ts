@@ -74,12 +74,12 @@ export class FrameSubscription extends HubSubscription implements SubscriptionOu
   // ---- SubscriptionOutput ----
 
   event(event: PreparedEvent, streamId: string | undefined): void {
-    if (streamId === undefined) this.#sink!.frame(event.singleFrame());
+    if (streamId === undefined) this.#sink!.frame(event.singleFrame(), 1);
     else this.#sink!.next(event.withStreamId(streamId));
   }
 
   batch(batch: FeedBatch): void {
-    this.#sink!.frame(batch.bytes);
+    this.#sink!.frame(batch.bytes, batch.events.length);
   }
 
   signal(event: HubEvent): void {
@@ -87,7 +87,7 @@ export class FrameSubscription extends HubSubscription implements SubscriptionOu
   }
 
   anchor(streamId: string): void {
-    this.#sink!.frame(anchorFrame(streamId));
+    this.#sink!.frame(anchorFrame(streamId), 0);
   }
 
   error(err: unknown): void {
@@ -149,7 +149,7 @@ export class ObservableOutput implements SubscriptionOutput {
   anchor(streamId: string): void {
     // Only on the wire, and only by the stream that gives the connection its position: operators
     // never see it, so nothing can turn it into a message or strip its id.
-    if (this.#ownsPosition) this.#sink!.frame(anchorFrame(streamId));
+    if (this.#ownsPosition) this.#sink!.frame(anchorFrame(streamId), 0);
   }
 
   error(err: unknown): void {

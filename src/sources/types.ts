@@ -3,10 +3,12 @@ export interface SourceSink {
   /** One value from the source (an event, or a value to send as `{ data: value }`). */
   next(value: unknown): void;
   /**
-   * Already encoded wire bytes: one or more whole events. The fast path of sources that encode
-   * for many connections at once (the hub's live fan-out); the bytes are shared, never modified.
+   * Already encoded wire bytes: whole blocks holding `events` events (an id-only anchor holds
+   * none). The fast path of sources that encode for many connections at once (the hub's live
+   * fan-out); the bytes are shared, never modified. The source says how many events they hold, as
+   * it knows: the connection counts them without scanning the bytes.
    */
-  frame(bytes: Uint8Array): void;
+  frame(bytes: Uint8Array, events: number): void;
   /** The source failed; nothing more will come. */
   error(err: unknown): void;
   /** The source ended; nothing more will come. */
