@@ -149,8 +149,11 @@ export class MemoryBackend implements HubBackend {
   }
 
   compareIds(a: string, b: string): number {
-    // Ids are decimal integers below 2^53, so numbers compare them exactly.
-    return Number(a) - Number(b);
+    // Ids are canonical decimal integers (no leading zero, see isValidId): the longer one is the
+    // larger, and ids of one length compare as text. No parsing: catching-up subscribers compare
+    // every event they read.
+    if (a.length !== b.length) return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
   }
 
   isValidId(id: string): boolean {

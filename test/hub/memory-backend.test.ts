@@ -13,6 +13,17 @@ function fakeClock(start = 1_000_000) {
 }
 
 describe('memory backend', () => {
+  it('orders ids as the numbers they are, across lengths and at the 2^53 edge, without parsing them', () => {
+    const backend = createMemoryBackend();
+    const ids = ['10', '9', '0', '1796002654042', '999999999999', '1796002654041', String(Number.MAX_SAFE_INTEGER), '100'];
+    for (const id of ids) assert.ok(backend.isValidId(id), id);
+    const sorted = [...ids].sort((a, b) => backend.compareIds(a, b));
+    assert.deepEqual(sorted, [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0)));
+    assert.equal(backend.compareIds('1796002654042', '1796002654042'), 0);
+    assert.ok(backend.compareIds('1796002654042', '1796002654043') < 0);
+    assert.ok(backend.compareIds('10', '9') > 0);
+  });
+
   it('drops events older than maxAgeMs (fake clock) and signals the gap to a client from before', async () => {
     const clock = fakeClock();
     const backend = createMemoryBackend({ clock: clock.read, sweepIntervalMs: 0 });
