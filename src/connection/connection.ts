@@ -81,9 +81,11 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
   readonly sink: Sink;
   readonly #settings: ConnectionSettings;
   #source: StreamSource | undefined;
-  // The sink's buffered bytes and whether it waits for 'drain', as of the last flush or drain:
-  // reading them walks getters, too slow to do per event. Only a flush writes to the sink, and
-  // between flushes its buffer only shrinks, so both err on the safe side until the next drain.
+  // The sink's buffered bytes and whether it waits for 'drain', as of the last reading (#readSink:
+  // at each flush, on 'drain' once someone waits, before a refusal): reading them walks getters,
+  // too slow to do per event. Only a flush writes to the sink, and between flushes its buffer only
+  // shrinks, so both err on the safe side; a refusal (the slow-client bound, no demand) re-reads
+  // them before it is made.
   #sinkBuffered = 0;
   // Six booleans in one number: see SINK_NEEDS_DRAIN and the bits after it.
   #flags = 0;
@@ -211,6 +213,8 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
 
   ready(): Promise<void> | undefined {
     if ((this.#flags & CLOSED) !== 0) return undefined;
+    // The sink may have drained since the last flush, with no listener to say so.
+    this.#readSink();
     if (!this.#shouldPause() && this.demand() > 0) return undefined;
     // Listen for 'drain' only once someone waits: an idle connection carries no listener for it.
     this.#listenForDrain();
@@ -221,8 +225,11 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
   demand(): number {
     if ((this.#flags & CLOSED) !== 0) return 0;
     // Below its own high-water mark the transport's buffer is not counted: no drain would follow it.
-    const inSink = (this.#flags & SINK_NEEDS_DRAIN) !== 0 ? this.#sinkBuffered : 0;
-    return this.#settings.maxBufferedBytes / HIGH_WATER_SHARE - this.bytes - inSink;
+    const room = this.#settings.maxBufferedBytes / HIGH_WATER_SHARE - this.bytes;
+    if ((this.#flags & SINK_NEEDS_DRAIN) === 0) return room;
+    // As of the last flush: re-read before answering that there is no room.
+    if (room - this.#sinkBuffered <= 0) this.#readSink();
+    return (this.#flags & SINK_NEEDS_DRAIN) === 0 ? room : room - this.#sinkBuffered;
   }
 
   unsent(): number {
@@ -248,7 +255,12 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
   /** Queues a frame holding `events` events (comments hold none), or closes the stream when it is past the slow-client bound. */
   #enqueue(frame: Uint8Array, events: number): void {
     const settings = this.#settings;
-    const queued = this.pushWithin(frame, settings.maxQueuedEvents, settings.maxBufferedBytes - this.#sinkBuffered);
+    let queued = this.pushWithin(frame, settings.maxQueuedEvents, settings.maxBufferedBytes - this.#sinkBuffered);
+    if (queued === 0 && this.#sinkBuffered > 0) {
+      // The sink's buffer as of the last flush: it may have drained since. Only a fresh reading closes a stream.
+      this.#readSink();
+      queued = this.pushWithin(frame, settings.maxQueuedEvents, settings.maxBufferedBytes - this.#sinkBuffered);
+    }
     if (queued === 0) {
       this.#slowClient();
       return;
@@ -269,9 +281,11 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
       const chunk = this.take(pass);
       if (chunk !== undefined) {
         this.#pendingEvents = 0;
-        if (!this.sink.write(chunk)) this.#listenForDrain();
-        this.#sinkBuffered = this.sink.buffered;
-        this.#flags = this.sink.needsDrain ? this.#flags | SINK_NEEDS_DRAIN : this.#flags & ~SINK_NEEDS_DRAIN;
+        // No 'drain' listener unless someone waits (ready() adds it): most bursts fill the sink past
+        // its high-water mark for a moment, and a listener per stream, called per drain, would cost
+        // each of them. What is read here errs on the safe side until re-read (#readSink).
+        this.sink.write(chunk);
+        this.#readSink();
       }
       if ((this.#flags & ENDING) !== 0) {
         this.#flags &= ~ENDING;
@@ -331,12 +345,17 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     for (const resolve of waiters) resolve();
   }
 
+  /** Reads the sink's buffered bytes and whether it waits for 'drain' (getter walks: not per event). */
+  #readSink(): void {
+    this.#sinkBuffered = this.sink.buffered;
+    this.#flags = this.sink.needsDrain ? this.#flags | SINK_NEEDS_DRAIN : this.#flags & ~SINK_NEEDS_DRAIN;
+  }
+
   #listenForDrain(): void {
     if ((this.#flags & DRAIN_LISTENING) !== 0) return;
     this.#flags |= DRAIN_LISTENING;
     this.sink.onDrain(() => {
-      this.#sinkBuffered = this.sink.buffered;
-      this.#flags = this.sink.needsDrain ? this.#flags | SINK_NEEDS_DRAIN : this.#flags & ~SINK_NEEDS_DRAIN;
+      this.#readSink();
       if (this.length > 0) scheduleFlush(this);
       else this.#wake();
     });
