@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: every server in its own process, one load generator in another, all workloads,
-// medians of several runs, a table on stdout and BENCHMARKS.md at the repository root.
+// medians of several runs, a table on stdout and BENCHMARKS.md at the repository root. A partial
+// run (--only or --workload) writes its report to $TMPDIR/eventide-bench-partial.md instead, and its
+// raw results to $TMPDIR/eventide-bench-partial-last.json, so that it never replaces the full run's.
 //
 //   node bench/run.mjs [--quick] [--runs N] [--only a,b] [--workload burst,steady,seed,idle,slow,redis]
 //                      [--out FILE] [--no-ladder] [--prof server,...] [--server-node-args "--flag ..."]
@@ -35,7 +37,16 @@ const runs = Number(args.runs ?? (args.quick ? 1 : 3));
 const runtimesOnly = args.runtimes && !args.only && !args.workload;
 const workloadNames = args.workload ? args.workload.split(',') : runtimesOnly ? ['burst', 'idle'] : Object.keys(WORKLOADS);
 for (const w of workloadNames) if (!WORKLOADS[w]) fail(`unknown workload ${w} (one of ${Object.keys(WORKLOADS).join(', ')})`);
-const out = args.out ?? (args.quick ? `${os.tmpdir()}/eventide-bench-quick.md` : runtimesOnly ? `${os.tmpdir()}/eventide-bench-runtimes.md` : `${root}BENCHMARKS.md`);
+const partial = !args.quick && !runtimesOnly && Boolean(args.only || args.workload);
+const out =
+  args.out ??
+  (args.quick
+    ? `${os.tmpdir()}/eventide-bench-quick.md`
+    : runtimesOnly
+      ? `${os.tmpdir()}/eventide-bench-runtimes.md`
+      : partial
+        ? `${os.tmpdir()}/eventide-bench-partial.md`
+        : `${root}BENCHMARKS.md`);
 
 function parseArgs(argv) {
   const a = {};
@@ -212,7 +223,7 @@ async function main() {
     skipped, sizes, notes, workloads: workloadNames,
   };
   // The raw results, to re-render the report without running again: --render FILE.
-  const raw = `${os.tmpdir()}/eventide-bench-${mode}-last.json`;
+  const raw = `${os.tmpdir()}/eventide-bench-${partial ? 'partial' : mode}-last.json`;
   writeFileSync(raw, JSON.stringify({ meta, servers, results }, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   log(`raw results in ${raw}`);
   const md = renderReport({ meta, servers, results, median });
