@@ -99,8 +99,7 @@ export class FrameSubscription extends HubSubscription implements SubscriptionOu
   }
 
   demand(): number {
-    const sink = this.#sink!;
-    return sink.demand === undefined ? Infinity : sink.demand();
+    return demandOf(this.#sink!);
   }
 
   ready(): Promise<void> | undefined {
