@@ -11,7 +11,7 @@ import { FrameQueue } from './frame-queue.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { StreamOptions } from './options.js';
 import { publicError } from './public-error.js';
-import type { Sink, SinkCloseListener } from './sink.js';
+import { DeferredReason, type Sink, type SinkCloseListener } from './sink.js';
 
 /** Why a stream ended. */
 export type CloseReason = 'complete' | 'error' | 'client' | 'slow-client' | 'server' | 'no-content' | 'drain';
@@ -32,6 +32,21 @@ export interface ConnectionHooks {
 export type ConnectionSettings = Required<StreamOptions> & ConnectionHooks;
 
 const HEARTBEAT = Buffer.from(':\n');
+
+/** The abort reason of the request's signal, per way a stream ends (made only if a signal needs it). */
+const ABORT_REASONS: Record<CloseReason, DeferredReason> = {
+  complete: endedBecause('complete'),
+  error: endedBecause('error'),
+  client: endedBecause('client'),
+  'slow-client': new DeferredReason(() => new EventideError('EVENTIDE_SLOW_CLIENT', 'the client did not read fast enough; the stream was closed')),
+  server: endedBecause('server'),
+  'no-content': endedBecause('no-content'),
+  drain: endedBecause('drain'),
+};
+
+function endedBecause(reason: CloseReason): DeferredReason {
+  return new DeferredReason(() => new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`));
+}
 /** Pull sources pause once this much is queued in a turn, so a fast producer yields to the flush. */
 const PULL_PAUSE_BYTES = 64 * 1024;
 // Bits of a connection's #flags (every held stream has them). Tested inline rather than through
@@ -429,11 +444,7 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     }
     this.#stopSource();
     try {
-      this.sink.abort(
-        reason === 'slow-client'
-          ? new EventideError('EVENTIDE_SLOW_CLIENT', 'the client did not read fast enough; the stream was closed')
-          : new EventideError('EVENTIDE_CLOSED', `the stream ended (${reason})`),
-      );
+      this.sink.abort(ABORT_REASONS[reason]);
     } catch (err) {
       // An abort listener of the user's threw.
       this.#settings.onError(err, this);

@@ -7,6 +7,16 @@ export interface SinkCloseListener {
   sinkClosed(): void;
 }
 
+/**
+ * An abort reason made only when a signal needs it. Most streams end with no signal made and none
+ * asked for later; an error made for each of them anyway captures a stack per ended stream, paid
+ * thousands of times at once in a drain or a reconnect storm. It is made once per stream that needs
+ * it, so each signal still has an error of its own.
+ */
+export class DeferredReason {
+  constructor(readonly make: () => unknown) {}
+}
+
 /** Where a connection writes. Implemented once per platform. */
 export interface Sink {
   /** Sends the status line and headers now; the stream is open. Called once, before any write. */
@@ -29,7 +39,8 @@ export interface Sink {
   destroy(): void;
   /**
    * The stream ended: aborts the request's signal with `reason` (see LazyAbort; the signal may be
-   * made lazily). Called once, at the connection's teardown.
+   * made lazily, and a {@link DeferredReason} is made only if a signal needs it). Called once, at
+   * the connection's teardown.
    */
   abort(reason: unknown): void;
   /**

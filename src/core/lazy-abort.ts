@@ -1,4 +1,5 @@
 import { EventideError } from '../errors.js';
+import { DeferredReason } from '../connection/sink.js';
 import type { AbortListener, Exchange } from './exchange.js';
 
 /** The abort reason of a request whose client went away. */
@@ -8,6 +9,9 @@ export function clientGone(): EventideError {
 
 /** The reason of a LazyAbort that has not aborted (a reason may be any value, `undefined` too). */
 const NOT_ABORTED: unique symbol = Symbol('not aborted');
+
+/** {@link clientGone}, deferred. */
+const CLIENT_GONE = new DeferredReason(clientGone);
 
 /** Hears errors thrown by the abort listeners of the request `exchange`. */
 export type AbortListenerReport = (err: unknown, exchange: Exchange) => void;
@@ -35,7 +39,7 @@ export class LazyAbort implements AbortListener {
       const controller = new AbortController();
       this.#controller = controller;
       guardListeners(controller.signal, report, exchange);
-      if (this.#reason !== NOT_ABORTED) controller.abort(this.#reason);
+      if (this.#reason !== NOT_ABORTED) controller.abort(this.#madeReason());
     }
     return this.#controller.signal;
   }
@@ -46,14 +50,19 @@ export class LazyAbort implements AbortListener {
 
   /** The client went away: aborts with the `EVENTIDE_CLOSED` reason {@link clientGone} makes. */
   clientAborted(): void {
-    this.abort(clientGone());
+    this.abort(CLIENT_GONE);
   }
 
-  /** Aborts once; later calls do nothing. */
+  /** Aborts once; later calls do nothing. A {@link DeferredReason} is made when a signal needs it. */
   abort(reason: unknown): void {
     if (this.#reason !== NOT_ABORTED) return;
     this.#reason = reason;
-    this.#controller?.abort(reason);
+    if (this.#controller !== undefined) this.#controller.abort(this.#madeReason());
+  }
+
+  #madeReason(): unknown {
+    if (this.#reason instanceof DeferredReason) this.#reason = this.#reason.make();
+    return this.#reason;
   }
 }
 

@@ -9,7 +9,7 @@
 // its own app and closes it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { concat, NEVER, Observable, of, Subject, throwError, timer, map } from 'rxjs';
+import { concat, NEVER, Observable, of, Subject, throwError, timer, map, takeUntil } from 'rxjs';
 import {
   Controller,
   Get,
@@ -476,6 +476,46 @@ export function runBehaviourSuite(target: PlatformTarget): void {
         await slow.body?.cancel().catch(() => undefined);
         await reader.cancel();
         await eventually(() => running.stats.openStreams === 0, 5000, 'streams closed');
+      });
+    });
+
+    it('a signal first asked for after its stream ended is aborted, with an error of its own saying why', async () => {
+      const kept: RequestContext[] = [];
+      const release = new Subject<void>();
+      @Controller()
+      class Ends {
+        @Sse('completes')
+        completes(ctx: RequestContext) {
+          kept.push(ctx);
+          return of({ data: 'only' });
+        }
+        @Sse('held')
+        held(ctx: RequestContext) {
+          kept.push(ctx);
+          return NEVER.pipe(takeUntil(release));
+        }
+      }
+      await withTarget(target, { controllers: [Ends] }, async (running) => {
+        const completed = readSse(await running.request('/completes'));
+        await completed.waitForEvents(1, 5000);
+        const gone = await running.request('/held');
+        assert.equal(gone.status, 200);
+        await eventually(() => running.stats.openStreams >= 1 && kept.length === 2, 5000, 'both handlers ran');
+        await gone.body?.cancel().catch(() => undefined);
+        await eventually(() => running.stats.openStreams === 0, 5000, 'both streams ended');
+        // Neither handler looked at ctx.signal while its stream was open.
+        const reasons = kept.map((ctx) => {
+          assert.equal(ctx.signal.aborted, true);
+          return ctx.signal.reason as Error & { code?: string };
+        });
+        for (const reason of reasons) {
+          assert.ok(reason instanceof Error, 'the reason is an error');
+          assert.equal(reason.code, 'EVENTIDE_CLOSED');
+        }
+        assert.match(reasons[0]!.message!, /complete/);
+        assert.notEqual(reasons[0], reasons[1], 'each signal has its own error');
+        assert.equal(kept[0]!.signal.reason, reasons[0], 'the reason is made once');
+        release.next();
       });
     });
 
