@@ -528,14 +528,22 @@ export class HubSubscription implements FeedSubscriber {
         return;
       }
     }
-    // One by one: an Observable output, or just caught up (part of the batch went out already),
-    // or more than the output takes now.
+    this.#emitEach(batch.events, out);
+  }
+
+  /**
+   * A batch's events one by one: an Observable output, or just caught up (part of the batch went
+   * out already), or more than the output takes now. A method of its own: the optimising compiler
+   * compiles it, with the operators' calls inlined, part way through a first burst, and a smaller
+   * function than the whole batch handler costs it less (1.1 % fewer instructions in a first burst
+   * through filter(), bench/fanout.mjs --callgrind).
+   */
+  #emitEach(events: readonly PreparedEvent[], out: SubscriptionOutput): void {
     // The output's demand is read before the first event, then less often while the events turn
     // out to cost no more than their own frames (pass-through operators such as filter): every
     // 2, 4, ... DEMAND_EVERY events, and always once their frames would have used it up. An
     // operator that makes events bigger (a map that adds to them) keeps it read before each event,
     // so the output never overshoots its mark by more than one event.
-    const events = batch.events;
     // `demand` is the output's demand as last read, `spent` the frames' bytes emitted since.
     let demand = 0;
     let spent = 0;
