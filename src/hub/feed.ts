@@ -95,6 +95,8 @@ export class ChannelFeed {
   readonly channel: string;
   /** Resolves once the backend follow is registered; rejects if the backend could not be reached. */
   readonly ready: Promise<void>;
+  /** True once `ready` has resolved: a subscriber then need not wait for it. */
+  isReady = false;
   readonly #backend: HubBackend;
   // Subscribers taking events one by one, with the index of this channel in their subscription.
   readonly #listeners = new Map<FeedSubscriber, number>();
@@ -232,6 +234,8 @@ export class ChannelFeed {
     if (this.#stopped) {
       this.#unfollow();
       this.#unfollow = undefined;
+      return;
     }
+    this.isReady = true;
   }
 }

@@ -255,12 +255,19 @@ export class HubSubscription implements FeedSubscriber {
 
   async #begin(lastEventId: unknown, anchor: boolean): Promise<void> {
     const { backend } = this.#host;
-    await Promise.all(this.#feeds.map((feed) => feed.ready));
-    if (this.#is(CLOSED)) return;
-    const asked = parsePositions(lastEventId, this.#channels, this.#tag, (id) => backend.isValidId(id));
-    const reads: ReadResult[] = await Promise.all(
-      this.#channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)),
-    );
+    // Every subscriber after a channel's first finds its feed following already: it does not wait,
+    // nor make the promises of a wait (a burst of thousands of new streams makes them all at once,
+    // and what lives across the backend read below is promoted by the collector on the way).
+    if (!allReady(this.#feeds)) {
+      await Promise.all(this.#feeds.map((feed) => feed.ready));
+      if (this.#is(CLOSED)) return;
+    }
+    const channels = this.#channels;
+    const asked = parsePositions(lastEventId, channels, this.#tag, (id) => backend.isValidId(id));
+    const reads: ReadResult[] =
+      channels.length === 1
+        ? [await backend.readAfter(channels[0], asked === null ? undefined : asked[0], CATCH_UP_SLICE)]
+        : await Promise.all(channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)));
     if (this.#is(CLOSED)) return;
     const gapped: string[] = [];
     const replay = reads.map((read, i): ReadResult => {
@@ -279,7 +286,8 @@ export class HubSubscription implements FeedSubscriber {
     });
     if (gapped.length > 0) this.#emitGap(gapped, describeLastEventId(lastEventId));
     if (this.#is(CLOSED)) return;
-    const reachedHead = await this.#emitSlice(replay);
+    // Nothing to replay (a new subscriber, or one at the head): the slice would emit nothing.
+    const reachedHead = replay.some(hasEvents) ? await this.#emitSlice(replay) : true;
     if (this.#is(CLOSED)) return;
     this.#mark(CATCHING_UP, false);
     if (!reachedHead || !this.#handOff()) {
@@ -652,4 +660,14 @@ export class HubSubscription implements FeedSubscriber {
     }
   }
 
+}
+
+/** Whether every feed follows its channel already. */
+function allReady(feeds: readonly ChannelFeed[]): boolean {
+  for (const feed of feeds) if (!feed.isReady) return false;
+  return true;
+}
+
+function hasEvents(read: ReadResult): boolean {
+  return read.events.length > 0;
 }
