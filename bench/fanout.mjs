@@ -42,7 +42,9 @@ const { Hub } = await import(`${dist}/hub/index.js`);
 /** A transport that takes everything at once and counts it. */
 class CountingSink {
   written = 0;
-  open() {}
+  open(first) {
+    if (first !== undefined) this.write(first);
+  }
   write(chunk) {
     this.written += chunk.length;
     return true;

@@ -292,16 +292,15 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     if ((this.#flags & CLOSED) !== 0 && (this.#flags & ENDING) === 0) return;
     // Guarded as #guarded does, without a closure per stream per flush.
     try {
-      if ((this.#flags & COMMITTED) === 0) this.#commit();
       const chunk = this.take(pass);
-      if (chunk !== undefined) {
-        this.#pendingEvents = 0;
-        // No 'drain' listener unless someone waits (ready() adds it): most bursts fill the sink past
-        // its high-water mark for a moment, and a listener per stream, called per drain, would cost
-        // each of them. What is read here errs on the safe side until re-read (#readSink).
-        this.sink.write(chunk);
-        this.#readSink();
-      }
+      if (chunk !== undefined) this.#pendingEvents = 0;
+      // The first flush opens the stream with its chunk: head and first bytes in one write.
+      if ((this.#flags & COMMITTED) === 0) this.#commit(chunk);
+      else if (chunk !== undefined) this.sink.write(chunk);
+      // No 'drain' listener unless someone waits (ready() adds it): most bursts fill the sink past
+      // its high-water mark for a moment, and a listener per stream, called per drain, would cost
+      // each of them. What is read here errs on the safe side until re-read (#readSink).
+      if (chunk !== undefined) this.#readSink();
       if ((this.#flags & ENDING) !== 0) {
         this.#flags &= ~ENDING;
         this.sink.end();
@@ -323,14 +322,15 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     this.#flags &= ~WROTE_SINCE_BEAT;
   }
 
-  #commit(): void {
+  /** Opens the stream (once), with its first bytes when there are some. */
+  #commit(first?: Uint8Array): void {
     if ((this.#flags & COMMITTED) !== 0) return;
     this.#flags |= COMMITTED;
     if (this.#commitTimer) {
       clearImmediate(this.#commitTimer);
       this.#commitTimer = undefined;
     }
-    this.sink.open();
+    this.sink.open(first);
   }
 
   /**

@@ -19,8 +19,12 @@ export class DeferredReason {
 
 /** Where a connection writes. Implemented once per platform. */
 export interface Sink {
-  /** Sends the status line and headers now; the stream is open. Called once, before any write. */
-  open(): void;
+  /**
+   * Sends the status line and headers now, with `first`, the stream's first bytes, when there are
+   * some (one write on the wire where the transport can: the head and the first events of a stream,
+   * or its anchor, leave together). The stream is open. Called once, before any other write.
+   */
+  open(first?: Uint8Array): void;
   /** Writes bytes; `false` when the transport is past its high-water mark (wait for drain). */
   write(chunk: Uint8Array): boolean;
   /** Bytes accepted by `write` that the transport has not handed to the client yet. */

@@ -17,7 +17,9 @@ const HIGH_WATER = MAX_BUFFERED / 4;
 /** A transport that never takes a byte: everything written stays buffered. */
 class StuckSink {
   buffered = 0;
-  open() {}
+  open(first?: Uint8Array) {
+    if (first !== undefined) this.write(first);
+  }
   write(chunk: Uint8Array) {
     this.buffered += chunk.length;
     return false;

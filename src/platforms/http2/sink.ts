@@ -15,10 +15,11 @@ export class Http2Sink implements Sink {
     this.#exchange = exchange;
   }
 
-  open(): void {
+  open(first?: Uint8Array): void {
     // No Connection header: it is forbidden in HTTP/2 (each stream ends on its own).
     // flushHeaders exists on the compatibility response, though @types/node omits it.
     if (!this.#res.headersSent) (this.#res as unknown as { flushHeaders(): void }).flushHeaders();
+    if (first !== undefined) this.write(first);
   }
 
   write(chunk: Uint8Array): boolean {

@@ -48,7 +48,7 @@ export class NestExchange extends NodeExchange {
     return super.openSink();
   }
 
-  override open(): void {
+  override open(first?: Uint8Array): void {
     const reply = this.#reply;
     const res = this.res;
     if (reply) {
@@ -59,7 +59,7 @@ export class NestExchange extends NodeExchange {
       }
       reply.hijack();
     }
-    super.open();
+    super.open(first);
     this.#signals.opened();
   }
 

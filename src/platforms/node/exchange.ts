@@ -178,8 +178,10 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
     return this;
   }
 
-  open(): void {
-    openStreamHead(this.res);
+  open(first?: Uint8Array): void {
+    // Node sends a head that was not flushed with the first write, in the same syscall.
+    openStreamHead(this.res, first === undefined);
+    if (first !== undefined) writeCorked(this.res, first);
   }
 
   write(chunk: Uint8Array): boolean {
@@ -211,9 +213,9 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
  * Sends the head of a stream on `res` now. A handler that wrote the head itself through ctx.res
  * keeps it; the stream follows it. The stream's default headers, where the handler set none of its
  * own, go straight into the head: a response whose headers were all defaults then keeps no header
- * map while it streams.
+ * map while it streams. With `flush` false the head waits for the response's first write.
  */
-function openStreamHead(res: ServerResponse): void {
+function openStreamHead(res: ServerResponse, flush: boolean): void {
   if (res.headersSent) return;
   // Which of the defaults go into the head, as bits: heads are shared per combination (node only
   // reads the list), so a stream's head makes no list of its own.
@@ -222,7 +224,7 @@ function openStreamHead(res: ServerResponse): void {
   // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
   if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) absent |= 1 << STREAM_HEADERS.length;
   res.writeHead(res.statusCode, (defaultHeads[absent] ??= defaultHead(absent)) as string[]);
-  res.flushHeaders();
+  if (flush) res.flushHeaders();
 }
 
 /** The default headers a head carries, by the bits of {@link openStreamHead}; made on first use. */

@@ -48,7 +48,12 @@ export class WebSink implements Sink, Guarded {
     );
   }
 
-  open(): void {
+  open(first?: Uint8Array): void {
+    this.#openHead();
+    if (first !== undefined) this.write(first);
+  }
+
+  #openHead(): void {
     if (this.#opened) return;
     this.#opened = true;
     this.#exchange.respond(this.#stream);
