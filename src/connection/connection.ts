@@ -164,7 +164,8 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     this.#source = source;
     this.#commitTimer = setImmediate(() => {
       this.#commitTimer = undefined;
-      if ((this.#flags & CLOSED) === 0) this.#guarded(() => this.#commit());
+      // Bytes are queued: the flush pass they scheduled opens the stream, with them in its write.
+      if ((this.#flags & CLOSED) === 0 && this.length === 0) this.#guarded(() => this.#commit());
     });
     this.#settings.heartbeats.add(this, this.#settings.heartbeatMs);
     try {
