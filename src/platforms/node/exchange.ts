@@ -179,9 +179,23 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   }
 
   open(first?: Uint8Array): void {
-    // Node sends a head that was not flushed with the first write, in the same syscall.
-    openStreamHead(this.res, first === undefined);
-    if (first !== undefined) writeCorked(this.res, first);
+    if (first === undefined) {
+      openStreamHead(this.res);
+      return;
+    }
+    // Corked, the head and the first bytes leave in one writev. The head is still flushed on its
+    // own: node then writes its header string as it is, which flattens it in place. Sent along with
+    // the first write instead, node would join it to the chunk's length line, and the response
+    // would keep its header as an unflattened rope for the stream's life (about 500 B per stream).
+    const socket = this.res.socket;
+    const cork = socket instanceof Socket && socket.writableCorked === 0;
+    if (cork) socket.cork();
+    try {
+      openStreamHead(this.res);
+      this.res.write(first);
+    } finally {
+      if (cork) socket.uncork();
+    }
   }
 
   write(chunk: Uint8Array): boolean {
@@ -213,9 +227,9 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
  * Sends the head of a stream on `res` now. A handler that wrote the head itself through ctx.res
  * keeps it; the stream follows it. The stream's default headers, where the handler set none of its
  * own, go straight into the head: a response whose headers were all defaults then keeps no header
- * map while it streams. With `flush` false the head waits for the response's first write.
+ * map while it streams.
  */
-function openStreamHead(res: ServerResponse, flush: boolean): void {
+function openStreamHead(res: ServerResponse): void {
   if (res.headersSent) return;
   // Which of the defaults go into the head, as bits: heads are shared per combination (node only
   // reads the list), so a stream's head makes no list of its own.
@@ -224,7 +238,7 @@ function openStreamHead(res: ServerResponse, flush: boolean): void {
   // Connection is hop-by-hop: meaningful for HTTP/1.1 keep-alive, forbidden in HTTP/2.
   if (res.req?.httpVersion === '1.1' && !res.hasHeader('connection')) absent |= 1 << STREAM_HEADERS.length;
   res.writeHead(res.statusCode, (defaultHeads[absent] ??= defaultHead(absent)) as string[]);
-  if (flush) res.flushHeaders();
+  res.flushHeaders();
 }
 
 /** The default headers a head carries, by the bits of {@link openStreamHead}; made on first use. */
