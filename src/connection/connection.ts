@@ -294,14 +294,18 @@ export class SseConnection extends FrameQueue implements Flushable, SourceSink, 
     // Guarded as #guarded does, without a closure per stream per flush.
     try {
       const chunk = this.take(pass);
-      if (chunk !== undefined) this.#pendingEvents = 0;
-      // The first flush opens the stream with its chunk: head and first bytes in one write.
-      if ((this.#flags & COMMITTED) === 0) this.#commit(chunk);
-      else if (chunk !== undefined) this.sink.write(chunk);
-      // No 'drain' listener unless someone waits (ready() adds it): most bursts fill the sink past
-      // its high-water mark for a moment, and a listener per stream, called per drain, would cost
-      // each of them. What is read here errs on the safe side until re-read (#readSink).
-      if (chunk !== undefined) this.#readSink();
+      if (chunk === undefined) {
+        this.#commit();
+      } else {
+        this.#pendingEvents = 0;
+        // The first flush opens the stream with its chunk: head and first bytes in one write.
+        if ((this.#flags & COMMITTED) === 0) this.#commit(chunk);
+        else this.sink.write(chunk);
+        // No 'drain' listener unless someone waits (ready() adds it): most bursts fill the sink past
+        // its high-water mark for a moment, and a listener per stream, called per drain, would cost
+        // each of them. What is read here errs on the safe side until re-read (#readSink).
+        this.#readSink();
+      }
       if ((this.#flags & ENDING) !== 0) {
         this.#flags &= ~ENDING;
         this.sink.end();

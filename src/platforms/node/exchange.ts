@@ -179,23 +179,8 @@ export class NodeExchange extends LazyAbort implements Exchange, Sink {
   }
 
   open(first?: Uint8Array): void {
-    if (first === undefined) {
-      openStreamHead(this.res);
-      return;
-    }
-    // Corked, the head and the first bytes leave in one writev. The head is still flushed on its
-    // own: node then writes its header string as it is, which flattens it in place. Sent along with
-    // the first write instead, node would join it to the chunk's length line, and the response
-    // would keep its header as an unflattened rope for the stream's life (about 500 B per stream).
-    const socket = this.res.socket;
-    const cork = socket instanceof Socket && socket.writableCorked === 0;
-    if (cork) socket.cork();
-    try {
-      openStreamHead(this.res);
-      this.res.write(first);
-    } finally {
-      if (cork) socket.uncork();
-    }
+    if (first === undefined) openStreamHead(this.res);
+    else writeCorked(this.res, first, true);
   }
 
   write(chunk: Uint8Array): boolean {
@@ -259,17 +244,24 @@ function defaultHead(absent: number): readonly string[] {
  * once; left to itself, node:http corks the socket and schedules the uncork on process.nextTick
  * for every response written, which a fan-out to thousands of streams pays once per stream. Only
  * a plain TCP socket that nobody holds corked yet (HTTP/2's compatibility socket is not one).
+ *
+ * With `withHead`, the stream's head goes first, in the same writev. The head is still flushed on
+ * its own: node then writes its header string as it is, which flattens it in place. Sent along with
+ * the first write instead, node would join it to the chunk's length line, and the response would
+ * keep its header as an unflattened rope for the stream's life (about 500 B per stream).
  */
-function writeCorked(res: ServerResponse, chunk: Uint8Array): boolean {
+function writeCorked(res: ServerResponse, chunk: Uint8Array, withHead = false): boolean {
   const socket = res.socket;
   if (socket instanceof Socket && socket.writableCorked === 0) {
     socket.cork();
     try {
+      if (withHead) openStreamHead(res);
       return res.write(chunk);
     } finally {
       socket.uncork();
     }
   }
+  if (withHead) openStreamHead(res);
   return res.write(chunk);
 }
 
