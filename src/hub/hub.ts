@@ -159,7 +159,6 @@ export class Hub {
     checkChannel(channel);
     const record = toRecord(event);
     const stored = await this.backend.append(channel, record, this.history);
-    this.#feeds.get(channel)?.feed.published(stored.id);
     return stored.id;
   }
 
