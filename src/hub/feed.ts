@@ -97,6 +97,18 @@ export class ChannelFeed {
   readonly ready: Promise<void>;
   /** True once `ready` has resolved: a subscriber then need not wait for it. */
   isReady = false;
+  /**
+   * Where the feed stands, once ready: the channel's head when it started following, then the id
+   * of each event it receives. A subscriber that starts at the head starts here (see
+   * {@link ChannelFeed.current}): every later event reaches it through the feed, and it needs no
+   * read of its own.
+   */
+  position = '';
+  // The newest id this hub published to the channel (empty: none since the feed started).
+  #published = '';
+  // True once a read after the feed's starting head found nothing trimmed: its follow then misses
+  // nothing, and its position is a start a new subscriber can trust.
+  #gapless = false;
   readonly #backend: HubBackend;
   // Subscribers taking events one by one, with the index of this channel in their subscription.
   readonly #listeners = new Map<FeedSubscriber, number>();
@@ -122,6 +134,22 @@ export class ChannelFeed {
     // A failed start is reported to each subscriber awaiting `ready`; this keeps it from also
     // surfacing as an unhandled rejection when none is waiting any more.
     this.ready.catch(() => {});
+  }
+
+  /** This hub published `id` to the channel (its append completed). */
+  published(id: string): void {
+    if (this.#published === '' || this.#backend.compareIds(id, this.#published) > 0) this.#published = id;
+  }
+
+  /**
+   * Whether {@link ChannelFeed.position} is a head a new subscriber may start at: following, known
+   * to have missed nothing since the head it started from, and past every event this hub finished
+   * publishing to the channel (an event published before a subscribe never reaches that subscriber
+   * as live). Events of other processes reach it if this process had
+   * not received them yet when it subscribed: it starts no later than the moment it subscribed.
+   */
+  get current(): boolean {
+    return this.#gapless && (this.#published === '' || this.#backend.compareIds(this.position, this.#published) >= 0);
   }
 
   get listenerCount(): number {
@@ -194,11 +222,13 @@ export class ChannelFeed {
     // everything newer than its replay reaches it through the feed.
     const { head } = await this.#backend.readAfter(this.channel, undefined);
     if (this.#stopped) return;
+    this.position = head;
     this.#unfollow = this.#backend.follow(
       this.channel,
       head,
       (stored) => {
         if (this.#stopped) return;
+        this.position = stored.id;
         const prepared = this.prepare(stored);
         if (this.#listeners.size > 0) {
           prepared.fanOut(() => {
@@ -237,5 +267,15 @@ export class ChannelFeed {
       return;
     }
     this.isReady = true;
+    // The head was read before the follow began: events appended in between reach the follow only
+    // if the history still held them when it began. A read after the head, made now that the
+    // follow runs, tells whether it did; until it answers (and for good if it found a loss), new
+    // subscribers read their own head instead of starting at the feed's position.
+    this.#backend.readAfter(this.channel, head, 1).then(
+      (read) => {
+        if (read.complete && !this.#stopped) this.#gapless = true;
+      },
+      () => {},
+    );
   }
 }

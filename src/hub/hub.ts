@@ -159,6 +159,7 @@ export class Hub {
     checkChannel(channel);
     const record = toRecord(event);
     const stored = await this.backend.append(channel, record, this.history);
+    this.#feeds.get(channel)?.feed.published(stored.id);
     return stored.id;
   }
 

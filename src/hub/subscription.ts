@@ -90,6 +90,8 @@ const LAGGING = 16;
 const SYNCED = 32;
 
 const NO_FEEDS: readonly ChannelFeed[] = [];
+const NO_EVENTS: readonly StoredEvent[] = [];
+
 /** At most this many events are emitted one by one between two readings of the output's demand. */
 const DEMAND_EVERY = 8;
 /**
@@ -264,10 +266,15 @@ export class HubSubscription implements FeedSubscriber {
     }
     const channels = this.#channels;
     const asked = parsePositions(lastEventId, channels, this.#tag, (id) => backend.isValidId(id));
+    // Without a position asked for, the stream starts where the feeds stand: what follows reaches
+    // it through them, so it reads nothing (a burst of new streams costs the backend no read, and
+    // this process no read's promises and buffers per stream).
     const reads: ReadResult[] =
-      channels.length === 1
-        ? [await backend.readAfter(channels[0], asked === null ? undefined : asked[0], CATCH_UP_SLICE)]
-        : await Promise.all(channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)));
+      asked === null && allCurrent(this.#feeds)
+        ? this.#feeds.map(atFeedPosition)
+        : channels.length === 1
+          ? [await backend.readAfter(channels[0], asked === null ? undefined : asked[0], CATCH_UP_SLICE)]
+          : await Promise.all(channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)));
     if (this.#is(CLOSED)) return;
     const gapped: string[] = [];
     const replay = reads.map((read, i): ReadResult => {
@@ -670,4 +677,15 @@ function allReady(feeds: readonly ChannelFeed[]): boolean {
 
 function hasEvents(read: ReadResult): boolean {
   return read.events.length > 0;
+}
+
+/** Whether a new subscriber may start at every feed's position (see ChannelFeed.current). */
+function allCurrent(feeds: readonly ChannelFeed[]): boolean {
+  for (const feed of feeds) if (!feed.current) return false;
+  return true;
+}
+
+/** A start at the feed's position, as a read that found nothing after it. */
+function atFeedPosition(feed: ChannelFeed): ReadResult {
+  return { events: NO_EVENTS, complete: true, head: feed.position };
 }

@@ -1,9 +1,12 @@
 // The memory backend: the shared backend contract and hub suite, then what only memory can show
 // (a fake clock for ages, channel release counted directly).
-import { createMemoryBackend } from '../../src/hub/index.js';
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMemoryBackend, Hub, isAnchor, type HubBackend, type HubEvent } from '../../src/hub/index.js';
 import { describeBackendContract } from './backend-contract.js';
 import { describeHubSuite } from './hub-suite.js';
 import { withLatency } from './latency-backend.js';
+import { collect, waitFor, type Collector } from './helpers.js';
 
 const factory = async () => {
   const backend = createMemoryBackend();
@@ -20,3 +23,99 @@ const slow = async () => {
 };
 describeBackendContract('memory behind random latency', slow);
 describeHubSuite('memory behind random latency', slow);
+
+// A stream that starts at the head starts where the channel's feed stands: no read of its own.
+describe('new subscribers at the head of a followed channel', () => {
+  it('make no backend read, get every event published after they subscribed and none before', async () => {
+    const inner = createMemoryBackend();
+    let reads = 0;
+    let pending = 0;
+    const backend = withLatency(inner);
+    const counted: HubBackend = {
+      ...backend,
+      readAfter(...args: Parameters<HubBackend['readAfter']>) {
+        reads++;
+        pending++;
+        return backend.readAfter(...args).finally(() => pending--);
+      },
+    };
+    const hub = new Hub({ backend: counted });
+    try {
+      const first: HubEvent[] = [];
+      const held = hub.subscribe('news').subscribe((e) => first.push(e));
+      // A subscription starts at the head its read finds, which may come after a publish made in
+      // the same turn: publish until one reaches it, so that its channel's feed is following.
+      let before = '';
+      while (first.length === 0) {
+        before = await hub.publish('news', { data: 'before' });
+        await waitFor(() => pending === 0, 'the reads made so far to answer');
+      }
+      // The feed has passed every event published so far once its subscriber has the last one.
+      await waitFor(() => first.at(-1)?.id === before, 'the first subscriber to get the last event before');
+      const readsBefore = reads;
+      const late: HubEvent[][] = Array.from({ length: 50 }, () => []);
+      const subs = late.map((events) => hub.subscribe('news').subscribe((e) => events.push(e)));
+      await hub.publish('news', { data: 'after' });
+      await waitFor(() => late.every((events) => events.length > 0), 'every late subscriber to get an event');
+      assert.equal(reads, readsBefore, 'no subscriber at the head read the backend');
+      for (const events of late) assert.deepEqual(events.map((e) => e.data), ['after']);
+      for (const sub of subs) sub.unsubscribe();
+      held.unsubscribe();
+    } finally {
+      await hub.close();
+      await inner.close();
+    }
+  });
+
+  it('read their own head until the feed has shown that its follow missed nothing', async () => {
+    // The feed reads the channel's head, then follows from it. Another process publishes a burst in
+    // between, and a history of 2 trims part of it before the follow begins: the follow delivers
+    // the rest with nothing to say that some are missing. A subscriber starting at the feed's
+    // position would then skip events silently; it must read its own head instead.
+    const inner = createMemoryBackend();
+    let gate: (() => void) | undefined;
+    const backend = withLatency(inner);
+    const heldHead: HubBackend = {
+      ...backend,
+      async readAfter(channel, after, limit, known) {
+        const read = await backend.readAfter(channel, after, limit, known);
+        // The feed's read of the head: answered only after the burst.
+        if (after === undefined && gate === undefined) await new Promise<void>((resolve) => (gate = resolve));
+        return read;
+      },
+    };
+    const hub = new Hub({ backend: heldHead, history: { maxEvents: 2 } });
+    const other = new Hub({ backend: { ...withLatency(inner), close: async () => {} }, history: { maxEvents: 2 } });
+    const compare = (a: string, b: string) => inner.compareIds(a, b);
+    try {
+      const first = collect(hub.subscribe('news'));
+      await waitFor(() => gate !== undefined, 'the feed to read the head');
+      const published: string[] = [];
+      for (let i = 0; i < 5; i++) published.push(await other.publish('news', { data: `burst ${i}` }));
+      gate!();
+      // Subscribed in the turn the feed starts following, while its follow still catches up.
+      const late = collect(hub.subscribe('news'));
+      const last = await other.publish('news', { data: 'after' });
+      published.push(last);
+      const position = (c: Collector) => c.events.at(-1)?.id;
+      await waitFor(() => [first, late].every((c) => position(c) !== undefined && compare(position(c)!, last) >= 0), 'both to reach the last event');
+      for (const c of [first, late]) {
+        assert.equal(c.error, undefined);
+        // From where its stream started, it has every event published after, in order. The start
+        // is its anchor, or (when events came before the anchor could be sent) its first event.
+        const opened = c.events[0];
+        const ids = c.events.filter((e) => !isAnchor(e)).map((e) => e.id!);
+        const expected = isAnchor(opened)
+          ? published.filter((id) => compare(id, opened.id!) > 0)
+          : published.slice(published.indexOf(ids[0]));
+        assert.deepEqual(ids, expected, `no silent gap after the start (${opened.id})`);
+      }
+      first.subscription.unsubscribe();
+      late.subscription.unsubscribe();
+    } finally {
+      await other.close();
+      await hub.close();
+      await inner.close();
+    }
+  });
+});
