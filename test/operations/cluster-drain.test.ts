@@ -17,6 +17,7 @@
 // it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS
 // sets the publishing pace (default 20 ms); DRAIN_JITTER_MS, when set, is passed to the drain as its
 // jitterMs (default: the drain's own).
+// DRAIN_PROF=<dir> writes a CPU profile of each load process there (node --cpu-prof).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -40,7 +41,7 @@ const here = new URL('./fixtures/', import.meta.url).pathname;
 type Message = { type: string; [key: string]: unknown };
 
 function start(script: string, env: Record<string, string>): ChildProcess {
-  return fork(here + script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(here + script, [], { execArgv: ['--import', 'tsx', ...(script === 'cluster-clients.ts' && process.env.DRAIN_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.DRAIN_PROF] : [])], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** What the test talks to: a child process, or a server process reached through the load balancer. */
