@@ -90,6 +90,9 @@ export class FeedBatch {
   }
 }
 
+// The answer of a feed that never began to follow: its start head cannot be trusted.
+const NOT_CHECKED: Promise<boolean> = Promise.resolve(false);
+
 /** The live feed of one channel in this process, with its cache of prepared events. Internal. */
 export class ChannelFeed {
   readonly channel: string;
@@ -106,9 +109,17 @@ export class ChannelFeed {
   position = '';
   // The newest id this hub published to the channel (empty: none since the feed started).
   #published = '';
+  /** The head the feed began to follow from (set once ready). */
+  startHead = '';
+  /**
+   * Resolves once the read after {@link ChannelFeed.startHead} has answered: true when the follow
+   * missed nothing since that head (false too when the feed could not start or stopped).
+   */
+  readonly checked: Promise<boolean>;
   // True once a read after the feed's starting head found nothing trimmed: its follow then misses
   // nothing, and its position is a start a new subscriber can trust.
   #gapless = false;
+  #checking: Promise<boolean> = NOT_CHECKED;
   readonly #backend: HubBackend;
   // Subscribers taking events one by one, with the index of this channel in their subscription.
   readonly #listeners = new Map<FeedSubscriber, number>();
@@ -134,6 +145,15 @@ export class ChannelFeed {
     // A failed start is reported to each subscriber awaiting `ready`; this keeps it from also
     // surfacing as an unhandled rejection when none is waiting any more.
     this.ready.catch(() => {});
+    this.checked = this.ready.then(
+      () => this.#checking,
+      () => false,
+    );
+  }
+
+  /** The newest id this hub finished publishing to the channel since the feed began ('' if none). */
+  get publishedMark(): string {
+    return this.#published;
   }
 
   /** This hub published `id` to the channel (its append completed). */
@@ -223,6 +243,7 @@ export class ChannelFeed {
     const { head } = await this.#backend.readAfter(this.channel, undefined);
     if (this.#stopped) return;
     this.position = head;
+    this.startHead = head;
     this.#unfollow = this.#backend.follow(
       this.channel,
       head,
@@ -271,11 +292,12 @@ export class ChannelFeed {
     // if the history still held them when it began. A read after the head, made now that the
     // follow runs, tells whether it did; until it answers (and for good if it found a loss), new
     // subscribers read their own head instead of starting at the feed's position.
-    this.#backend.readAfter(this.channel, head, 1).then(
+    this.#checking = this.#backend.readAfter(this.channel, head, 1).then(
       (read) => {
         if (read.complete && !this.#stopped) this.#gapless = true;
+        return this.#gapless;
       },
-      () => {},
+      () => false,
     );
   }
 }

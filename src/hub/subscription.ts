@@ -260,17 +260,25 @@ export class HubSubscription implements FeedSubscriber {
     // Every subscriber after a channel's first finds its feed following already: it does not wait,
     // nor make the promises of a wait (a burst of thousands of new streams makes them all at once,
     // and what lives across the backend read below is promoted by the collector on the way).
+    // A subscriber that attached before any of its feeds followed has seen every event they
+    // delivered, so it may start where they began (see #fromFeedStart): what this hub had finished
+    // publishing when it subscribed is taken now, before the wait.
+    let marks: string[] | undefined;
     if (!allReady(this.#feeds)) {
+      if (noneReady(this.#feeds)) marks = this.#feeds.map((feed) => feed.publishedMark);
       await Promise.all(this.#feeds.map((feed) => feed.ready));
       if (this.#is(CLOSED)) return;
     }
     const channels = this.#channels;
     const asked = parsePositions(lastEventId, channels, this.#tag, (id) => backend.isValidId(id));
+    const fromStart = asked === null && marks !== undefined ? await this.#fromFeedStart(marks) : undefined;
+    if (this.#is(CLOSED)) return;
     // Without a position asked for, the stream starts where the feeds stand: what follows reaches
     // it through them, so it reads nothing (a burst of new streams costs the backend no read, and
     // this process no read's promises and buffers per stream).
-    const reads: ReadResult[] =
-      asked === null && allCurrent(this.#feeds)
+    const reads: ReadResult[] = fromStart
+      ? fromStart
+      : asked === null && allCurrent(this.#feeds)
         ? this.#feeds.map(atFeedPosition)
         : channels.length === 1
           ? [await backend.readAfter(channels[0], asked === null ? undefined : asked[0], CATCH_UP_SLICE)]
@@ -305,6 +313,25 @@ export class HubSubscription implements FeedSubscriber {
       const position = this.#position();
       if (position !== lastEventId) this.#out.anchor(position);
     }
+  }
+
+  /**
+   * Where a subscriber that attached before its feeds followed starts, without a head read of its
+   * own, when each feed's follow is shown to miss nothing from where it began: there, or at the
+   * newest event this hub had finished publishing when the subscriber attached (`marks`), if that
+   * is later. Every event after that start reached the subscriber's buffer, so one published right
+   * after the subscribe, before the stream got going, is not lost to it. Undefined otherwise.
+   */
+  async #fromFeedStart(marks: readonly string[]): Promise<ReadResult[] | undefined> {
+    const feeds = this.#feeds;
+    const checked = await Promise.all(feeds.map((feed) => feed.checked));
+    if (!checked.every(Boolean)) return undefined;
+    const { backend } = this.#host;
+    return feeds.map((feed, i) => ({
+      events: NO_EVENTS,
+      complete: true,
+      head: marks[i] !== '' && backend.compareIds(marks[i], feed.startHead) > 0 ? marks[i] : feed.startHead,
+    }));
   }
 
   // ---- reading from the backend ----
@@ -677,6 +704,12 @@ function allReady(feeds: readonly ChannelFeed[]): boolean {
 
 function hasEvents(read: ReadResult): boolean {
   return read.events.length > 0;
+}
+
+/** Whether no feed follows its channel yet. */
+function noneReady(feeds: readonly ChannelFeed[]): boolean {
+  for (const feed of feeds) if (feed.isReady) return false;
+  return true;
 }
 
 /** Whether a new subscriber may start at every feed's position (see ChannelFeed.current). */

@@ -24,6 +24,65 @@ const slow = async () => {
 describeBackendContract('memory behind random latency', slow);
 describeHubSuite('memory behind random latency', slow);
 
+// The first subscription of a channel starts where its feed began to follow: the memory backend
+// reads that head inside the subscribe call, so an event published right after is never lost.
+describe('a subscription made just before a publish', () => {
+  it('gets the event, on a channel nobody followed yet and on one already followed', async () => {
+    const hub = new Hub();
+    try {
+      for (const round of ['first subscriber', 'later subscriber']) {
+        const early = collect(hub.subscribe('news'));
+        const id = await hub.publish('news', { data: round });
+        await waitFor(() => early.events.some((e) => e.id === id), `the ${round} to get the event published after it subscribed`);
+        assert.deepEqual(early.data(), [round]);
+      }
+      // Several channels at once, and several subscribers attached before the feeds follow.
+      const both = [collect(hub.subscribe(['a', 'b'])), collect(hub.subscribe(['a', 'b']))];
+      await hub.publish('a', { data: 'to a' });
+      await hub.publish('b', { data: 'to b' });
+      await waitFor(() => both.every((c) => c.data().length === 2), 'both multi-channel subscribers to get both events');
+      for (const c of both) assert.deepEqual(c.data(), ['to a', 'to b']);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('does not get an event this hub finished publishing before it subscribed', async () => {
+    // The feed's head is read when the first subscriber subscribes; its answer is held while an
+    // event is published and a second subscriber subscribes, so that both attach before the feed
+    // follows. The event came after where the feed began but before the second subscribe.
+    const inner = createMemoryBackend();
+    let gate: (() => void) | undefined;
+    const held: HubBackend = {
+      zeroId: inner.zeroId,
+      compareIds: (a, b) => inner.compareIds(a, b),
+      isValidId: (id) => inner.isValidId(id),
+      append: (channel, record, limits) => inner.append(channel, record, limits),
+      follow: (channel, after, onEvent, onError) => inner.follow(channel, after, onEvent, onError),
+      close: () => inner.close(),
+      readAfter(channel, after, limit, known) {
+        const read = (inner as HubBackend).readAfter(channel, after, limit, known);
+        if (after !== undefined || gate !== undefined) return read;
+        return new Promise((resolve) => (gate = () => resolve(read)));
+      },
+    };
+    const hub = new Hub({ backend: held });
+    try {
+      const first = collect(hub.subscribe('news'));
+      await waitFor(() => gate !== undefined, 'the feed to read the head');
+      await hub.publish('news', { data: 'between' });
+      const second = collect(hub.subscribe('news'));
+      gate!();
+      await hub.publish('news', { data: 'after' });
+      await waitFor(() => first.data().length === 2 && second.data().length > 0, 'the events after each subscribe');
+      assert.deepEqual(first.data(), ['between', 'after']);
+      assert.deepEqual(second.data(), ['after']);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
 // A stream that starts at the head starts where the channel's feed stands: no read of its own.
 describe('new subscribers at the head of a followed channel', () => {
   it('make no backend read, get every event published after they subscribed and none before', async () => {
