@@ -165,8 +165,8 @@ export class ChannelFeed {
    * Whether {@link ChannelFeed.position} is a head a new subscriber may start at: following, known
    * to have missed nothing since the head it started from, and past every event this hub finished
    * publishing to the channel (an event published before a subscribe never reaches that subscriber
-   * as live). Events of other processes reach it if this process had
-   * not received them yet when it subscribed: it starts no later than the moment it subscribed.
+   * as live). Events of other processes reach it if this process had not received them yet when
+   * it subscribed: it starts no later than the moment it subscribed.
    */
   get current(): boolean {
     return this.#gapless && (this.#published === '' || this.#backend.compareIds(this.position, this.#published) >= 0);

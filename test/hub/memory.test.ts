@@ -24,6 +24,30 @@ const slow = async () => {
 describeBackendContract('memory behind random latency', slow);
 describeHubSuite('memory behind random latency', slow);
 
+/**
+ * `backend`, with the answer to its first read of a head (readAfter without `after`) held back
+ * until `release()`: the read itself is made when asked, as the feed of a new channel asks it.
+ */
+function holdingFirstHeadRead(backend: HubBackend): { backend: HubBackend; held(): boolean; release(): void } {
+  let asked = false;
+  let release: (() => void) | undefined;
+  const holding: HubBackend = {
+    zeroId: backend.zeroId,
+    compareIds: (a, b) => backend.compareIds(a, b),
+    isValidId: (id) => backend.isValidId(id),
+    append: (channel, record, limits) => backend.append(channel, record, limits),
+    follow: (channel, after, onEvent, onError) => backend.follow(channel, after, onEvent, onError),
+    close: () => backend.close(),
+    readAfter(channel, after, limit, known) {
+      const read = backend.readAfter(channel, after, limit, known);
+      if (after !== undefined || asked) return read;
+      asked = true;
+      return read.then((answer) => new Promise((resolve) => (release = () => resolve(answer))));
+    },
+  };
+  return { backend: holding, held: () => release !== undefined, release: () => release!() };
+}
+
 // The first subscription of a channel starts where its feed began to follow: the memory backend
 // reads that head inside the subscribe call, so an event published right after is never lost.
 describe('a subscription made just before a publish', () => {
@@ -51,28 +75,14 @@ describe('a subscription made just before a publish', () => {
     // The feed's head is read when the first subscriber subscribes; its answer is held while an
     // event is published and a second subscriber subscribes, so that both attach before the feed
     // follows. The event came after where the feed began but before the second subscribe.
-    const inner = createMemoryBackend();
-    let gate: (() => void) | undefined;
-    const held: HubBackend = {
-      zeroId: inner.zeroId,
-      compareIds: (a, b) => inner.compareIds(a, b),
-      isValidId: (id) => inner.isValidId(id),
-      append: (channel, record, limits) => inner.append(channel, record, limits),
-      follow: (channel, after, onEvent, onError) => inner.follow(channel, after, onEvent, onError),
-      close: () => inner.close(),
-      readAfter(channel, after, limit, known) {
-        const read = (inner as HubBackend).readAfter(channel, after, limit, known);
-        if (after !== undefined || gate !== undefined) return read;
-        return new Promise((resolve) => (gate = () => resolve(read)));
-      },
-    };
-    const hub = new Hub({ backend: held });
+    const head = holdingFirstHeadRead(createMemoryBackend());
+    const hub = new Hub({ backend: head.backend });
     try {
       const first = collect(hub.subscribe('news'));
-      await waitFor(() => gate !== undefined, 'the feed to read the head');
+      await waitFor(head.held, 'the feed to read the head');
       await hub.publish('news', { data: 'between' });
       const second = collect(hub.subscribe('news'));
-      gate!();
+      head.release();
       await hub.publish('news', { data: 'after' });
       await waitFor(() => first.data().length === 2 && second.data().length > 0, 'the events after each subscribe');
       assert.deepEqual(first.data(), ['between', 'after']);
@@ -102,8 +112,8 @@ describe('new subscribers at the head of a followed channel', () => {
     try {
       const first: HubEvent[] = [];
       const held = hub.subscribe('news').subscribe((e) => first.push(e));
-      // A subscription starts at the head its read finds, which may come after a publish made in
-      // the same turn: publish until one reaches it, so that its channel's feed is following.
+      // Behind latency, the feed's read of the head may come after a publish made in the same
+      // turn: publish until one reaches the first subscriber, so that its channel's feed follows.
       let before = '';
       while (first.length === 0) {
         before = await hub.publish('news', { data: 'before' });
@@ -132,41 +142,34 @@ describe('new subscribers at the head of a followed channel', () => {
     // the rest with nothing to say that some are missing. A subscriber starting at the feed's
     // position would then skip events silently; it must read its own head instead.
     const inner = createMemoryBackend();
-    let gate: (() => void) | undefined;
-    const backend = withLatency(inner);
-    const heldHead: HubBackend = {
-      ...backend,
-      async readAfter(channel, after, limit, known) {
-        const read = await backend.readAfter(channel, after, limit, known);
-        // The feed's read of the head: answered only after the burst.
-        if (after === undefined && gate === undefined) await new Promise<void>((resolve) => (gate = resolve));
-        return read;
-      },
-    };
-    const hub = new Hub({ backend: heldHead, history: { maxEvents: 2 } });
+    // The feed's read of the head: answered only after the burst.
+    const head = holdingFirstHeadRead(withLatency(inner));
+    const hub = new Hub({ backend: head.backend, history: { maxEvents: 2 } });
     const other = new Hub({ backend: { ...withLatency(inner), close: async () => {} }, history: { maxEvents: 2 } });
     const compare = (a: string, b: string) => inner.compareIds(a, b);
     try {
       const first = collect(hub.subscribe('news'));
-      await waitFor(() => gate !== undefined, 'the feed to read the head');
+      await waitFor(head.held, 'the feed to read the head');
       const published: string[] = [];
       for (let i = 0; i < 5; i++) published.push(await other.publish('news', { data: `burst ${i}` }));
-      gate!();
+      head.release();
       // Subscribed in the turn the feed starts following, while its follow still catches up.
       const late = collect(hub.subscribe('news'));
       const last = await other.publish('news', { data: 'after' });
       published.push(last);
       const position = (c: Collector) => c.events.at(-1)?.id;
       await waitFor(() => [first, late].every((c) => position(c) !== undefined && compare(position(c)!, last) >= 0), 'both to reach the last event');
-      for (const c of [first, late]) {
+      // Where each subscribed among the publishes: the first before the burst, the late one after.
+      for (const [c, subscribedAt] of [[first, 0], [late, 5]] as const) {
         assert.equal(c.error, undefined);
         // From where its stream started, it has every event published after, in order. The start
-        // is its anchor, or (when events came before the anchor could be sent) its first event.
+        // is its anchor or, when events came before the anchor could be sent, where it subscribed
+        // or where its own read of the head (after the burst) found the channel.
         const opened = c.events[0];
         const ids = c.events.filter((e) => !isAnchor(e)).map((e) => e.id!);
         const expected = isAnchor(opened)
           ? published.filter((id) => compare(id, opened.id!) > 0)
-          : published.slice(published.indexOf(ids[0]));
+          : published.slice(ids.length === published.length - subscribedAt ? subscribedAt : 5);
         assert.deepEqual(ids, expected, `no silent gap after the start (${opened.id})`);
       }
       first.subscription.unsubscribe();
