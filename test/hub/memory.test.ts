@@ -180,4 +180,54 @@ describe('new subscribers at the head of a followed channel', () => {
       await inner.close();
     }
   });
+
+  it('read their own head while the feed follows but has not yet shown that it missed nothing', async () => {
+    // The same trimmed burst, held still at the one moment that matters: the feed follows (its
+    // position is the head from before the burst, its follow's deliveries of the burst's survivors
+    // are held) and its read after that head has not answered. A subscriber attaching then must
+    // not start at the feed's position: the survivors would reach it with no sign of the three
+    // trimmed events before them.
+    const inner = createMemoryBackend();
+    const head = holdingFirstHeadRead(inner);
+    let heldDeliveries: (() => void)[] | undefined = [];
+    let answerCheck: (() => void) | undefined;
+    const backend: HubBackend = {
+      ...head.backend,
+      follow: (channel, after, onEvent, onError) =>
+        head.backend.follow(channel, after, (event) => (heldDeliveries ? heldDeliveries.push(() => onEvent(event)) : onEvent(event)), onError),
+      readAfter(channel, after, limit, known) {
+        const read = head.backend.readAfter(channel, after, limit, known);
+        // The feed's completeness read: one event after the head it began from.
+        if (after === undefined || limit !== 1 || answerCheck !== undefined) return read;
+        return read.then((answer) => new Promise((resolve) => (answerCheck = () => resolve(answer))));
+      },
+    };
+    const hub = new Hub({ backend, history: { maxEvents: 2 } });
+    const other = new Hub({ backend: { ...withLatency(inner), close: async () => {} }, history: { maxEvents: 2 } });
+    try {
+      const first = collect(hub.subscribe('news'));
+      await waitFor(head.held, 'the feed to read the head');
+      for (let i = 0; i < 5; i++) await other.publish('news', { data: `burst ${i}` });
+      head.release();
+      await waitFor(() => answerCheck !== undefined, 'the feed to follow and ask whether its follow missed anything');
+      const late = collect(hub.subscribe('news'));
+      // A start at the feed's position is taken within the subscribe's own turn; let it be taken.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const deliver of heldDeliveries) deliver();
+      heldDeliveries = undefined;
+      answerCheck();
+      await waitFor(() => first.events.length > 0 && late.events.length > 0, 'both streams to start');
+      const last = await other.publish('news', { data: 'after' });
+      await waitFor(() => [first, late].every((c) => c.events.some((e) => e.id === last)), 'both to get the event after the burst');
+      // Both start after the burst, where their own reads of the head found the channel.
+      assert.deepEqual(late.data(), ['after'], 'the late subscriber starts at its own head, not at the feed position before the burst');
+      assert.deepEqual(first.data(), ['after']);
+      first.subscription.unsubscribe();
+      late.subscription.unsubscribe();
+    } finally {
+      await other.close();
+      await hub.close();
+      await inner.close();
+    }
+  });
 });
