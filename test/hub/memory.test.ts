@@ -215,7 +215,7 @@ describe('new subscribers at the head of a followed channel', () => {
       await new Promise((resolve) => setImmediate(resolve));
       for (const deliver of heldDeliveries) deliver();
       heldDeliveries = undefined;
-      answerCheck();
+      answerCheck!();
       await waitFor(() => first.events.length > 0 && late.events.length > 0, 'both streams to start');
       const last = await other.publish('news', { data: 'after' });
       await waitFor(() => [first, late].every((c) => c.events.some((e) => e.id === last)), 'both to get the event after the burst');
