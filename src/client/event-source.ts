@@ -1,4 +1,4 @@
-// A WHATWG `EventSource` built on `fetch` and eventide's shared parser, for Node >= 20 and browsers.
+// A WHATWG `EventSource` built on `fetch` (node:http on Node) and eventide's shared parser, for Node >= 20 and browsers.
 // Follows HTML "Server-sent events" (section 9.2); `[spec]` marks the steps of that text.
 // Browser-safe: no `node:` imports.
 import { EventideError } from '../errors.js';
@@ -7,6 +7,7 @@ import type { ParsedEvent } from '../protocol/types.js';
 import { baseUrl, describe, futileFailure, isAbort, isEventStream, needsPreflight, originOf, toByteString } from './http.js';
 import { reconnectDelay, resolveOptions, type EventSourceOptions, type ResolvedOptions } from './options.js';
 import { tapOf } from './tap.js';
+import type { OpenedStream } from './transport.js';
 import type { EventSourceEvents, EventSourceHandler, EventSourceListener } from './types.js';
 
 const CONNECTING = 0;
@@ -50,7 +51,7 @@ export class EventSource extends EventTarget {
   #failures = 0; // consecutive failed attempts, reset when a connection opens
   #origin = '';
   #controller: AbortController | undefined;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #stream: OpenedStream | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -213,9 +214,9 @@ export class EventSource extends EventTarget {
   #stop(): void {
     this.#controller?.abort();
     this.#controller = undefined;
-    // A fetch that ignores the signal still has its body cancelled.
-    this.#reader?.cancel().catch(() => {});
-    this.#reader = undefined;
+    // A transport that ignores the signal still has its body cancelled.
+    this.#stream?.cancel();
+    this.#stream = undefined;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
@@ -255,16 +256,15 @@ export class EventSource extends EventTarget {
     if (lastEventId !== '') headers.set('last-event-id', toByteString(lastEventId));
 
     const credentials: RequestCredentials = this.#withCredentials ? 'include' : 'same-origin';
-    let response: Response;
+    let stream: OpenedStream;
     try {
-      response = await this.#options.fetch(this.#url, {
+      stream = await this.#options.transport({
+        url: this.#url,
         method,
         headers,
         body: method === 'GET' || method === 'HEAD' ? null : body,
         signal: controller.signal,
         credentials,
-        cache: 'no-store',
-        redirect: 'follow',
       });
     } catch (error) {
       if (!current()) return;
@@ -297,50 +297,42 @@ export class EventSource extends EventTarget {
       return;
     }
     if (!current()) {
-      response.body?.cancel().catch(() => {});
+      stream.cancel();
       return;
     }
-    const contentType = response.headers.get('content-type');
+    const { status, contentType } = stream;
     // [spec] If res's status is not 200, or if res's `Content-Type` is not `text/event-stream`, then
     // fail the connection.
-    if (response.status !== 200 || !isEventStream(contentType)) {
-      response.body?.cancel().catch(() => {});
-      this.#badResponse(response.status, contentType);
+    if (status !== 200 || !isEventStream(contentType)) {
+      stream.cancel();
+      this.#badResponse(status, contentType);
       return;
     }
     // [spec] Announce the connection: if readyState is not CLOSED, set it to OPEN and fire `open`.
     this.#failures = 0;
-    this.#origin = originOf(response.url || this.#url);
+    this.#origin = originOf(stream.url);
     this.#parser.reset();
     this.#readyState = OPEN;
+    this.#stream = stream;
     this.dispatchEvent(new Event('open'));
-    if (!current() || response.body === null) {
-      if (!current()) response.body?.cancel().catch(() => {});
-      else this.#streamEnded();
+    if (!current()) {
+      stream.cancel();
       return;
     }
-    const reader = response.body.getReader();
-    this.#reader = reader;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (!current()) return;
-        if (done) break;
-        this.#parser.feed(value);
-        if (!current()) return;
+      await stream.read((chunk) => {
+        if (!current()) return undefined;
+        this.#parser.feed(chunk);
+        if (!current()) return undefined;
         // Backpressure for events(): while its consumer is busy, the body is not read, so the
         // transport's flow control slows the server down instead of events piling up here.
-        const ready = tapOf(this)?.ready?.();
-        if (ready !== undefined) {
-          await ready;
-          if (!current()) return;
-        }
-      }
+        return tapOf(this)?.ready?.();
+      });
     } catch {
       // [spec] Network loss while reading the body ends the stream; it is reestablished below.
-      if (!current()) return;
     }
-    this.#reader = undefined;
+    if (!current()) return;
+    this.#stream = undefined;
     this.#streamEnded();
   }
 
@@ -391,7 +383,7 @@ export class EventSource extends EventTarget {
     // [spec] 1. If the readyState attribute is set to CLOSED, abort these steps.
     if (this.#readyState === CLOSED) return;
     this.#controller = undefined;
-    this.#reader = undefined;
+    this.#stream = undefined;
     // [spec] 2. Set the readyState attribute to CONNECTING and fire an event named error.
     this.#readyState = CONNECTING;
     this.dispatchEvent(new Event('error'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { Controller, Sse, createApp, type RequestContext } from '../../src/index.js';
 import { Hub } from '../../src/hub/index.js';
-import { events, isGap } from '../../src/client/index.js';
+import { events, isGap } from '../../src/client/node.js';
 import { startServer, sseHead, until } from './helpers.js';
 
 /** A promise and its resolver: the loop body waits on it. */

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { EventSource } from '../../src/client/event-source.js';
+import { EventSource } from '../../src/client/node.js';
 import { loadFixtures, type Fixture } from './conformance/fixtures.js';
 import { record, type TraceEntry } from './conformance/record.js';
 import { bundleHarness, startPlayServer } from './conformance/play-server.js';

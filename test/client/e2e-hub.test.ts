@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { Controller, Sse, createApp, type RequestContext } from '../../src/index.js';
 import { Hub } from '../../src/hub/index.js';
-import { EventSource, events, type EventOf } from '../../src/client/index.js';
+import { EventSource, events, type EventOf } from '../../src/client/node.js';
 import { until } from './helpers.js';
 
 function newsApp(hub: Hub, sockets: Socket[]) {

@@ -1,7 +1,7 @@
 // events() against real node:http servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { events } from '../../src/client/index.js';
+import { events } from '../../src/client/node.js';
 import { isEventideError } from '../../src/errors.js';
 import { startServer, sseHead, until } from './helpers.js';
 

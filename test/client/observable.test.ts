@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { fromEventSource } from '../../src/client/index.js';
+import { fromEventSource } from '../../src/client/node.js';
 import { isEventideError } from '../../src/errors.js';
 import { startServer, sseHead, until } from './helpers.js';
 

@@ -1,7 +1,7 @@
 // Reconnection, failure and close() against real node:http servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventSource } from '../../src/client/event-source.js';
+import { EventSource } from '../../src/client/node.js';
 import { reconnectDelay } from '../../src/client/options.js';
 import { startServer, sseHead, until, nextEvent } from './helpers.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Observable, lastValueFrom, toArray } from 'rxjs';
 import { Controller, Get, Sse, createApp, httpError, type RequestContext } from '../../src/index.js';
 import { Hub } from '../../src/hub/index.js';
-import { EventSource, events, fromEventSource, isGap, type EventOf } from '../../src/client/index.js';
+import { EventSource, events, fromEventSource, isGap, type EventOf } from '../../src/client/node.js';
 import { EventideError, isEventideError } from '../../src/errors.js';
 import { nextEvent, sseHead, startServer, until } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventSource } from '../../src/client/event-source.js';
+import { EventSource } from '../../src/client/node.js';
 import { startServer, sseHead, nextEvent } from './helpers.js';
 
 test('smoke: receives a message and closes', async () => {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { EventSource as NpmEventSource } from 'eventsource';
-import { EventSource as EventideEventSource } from '../../src/client/index.js';
+import { EventSource as EventideEventSource } from '../../src/client/node.js';
 import { Controller, Get, Sse, createApp, type RequestContext } from '../../src/index.js';
 import { Hub } from '../../src/hub/index.js';
 import { chromiumSkipReason, launchChromium } from '../support/chromium.js';

@@ -12,7 +12,7 @@
 // every process measures its longest stall over the drain, and the rate is judged only when none
 // stalled that long (or always with DRAIN_STRICT=1); the test says which. Correctness (every
 // client reconnects once, every event, no duplicate, in order) is always asserted. The test prints,
-// per window, each stage of a move (stream ended, client's new request, its TCP connect as undici
+// per window, each stage of a move (stream ended, client's new request, its TCP connect as node:net
 // reports it, load balancer accept, stream opened) and how long each group of processes stalled in
 // it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS
 // sets the publishing pace (default 20 ms); DRAIN_JITTER_MS, when set, is passed to the drain as its
