@@ -3,20 +3,20 @@
 // fixtures/cluster-proxy.ts), EventSource clients in load processes, events published throughout.
 // Draining one process over 5 s must keep the reconnect rate to the others under 2 x (its clients /
 // 5 s) in every 100 ms window, and every client must end with every event, none duplicated.
-// DRAIN_CLIENTS sets the size (default 600; the issue's full size is 3000, which needs more than the
-// runner's 120 s file timeout on a shared machine:
-// DRAIN_CLIENTS=3000 node --import tsx --test --test-timeout=600000 test/operations/cluster-drain.test.ts).
+// The issue's full size runs by default: 3,000 clients (DRAIN_CLIENTS sets another), about 12 s.
 //
-// The rate is a timing property: a process whose event loop stalls for half a window or more
-// (a saturated shared machine) bunches what it does into one window whatever the drain does. So
-// every process measures its longest stall over the drain, and the rate is judged only when none
-// stalled that long (or always with DRAIN_STRICT=1); the test says which. Correctness (every
+// The rate is a timing property, so the load is sized for the 2-core machines the tests run on:
+// events are published every 100 ms (DRAIN_PUBLISH_EVERY_MS sets another pace), 30,000 deliveries
+// per second to the 3,000 clients. At a 20 ms pace the servers alone take about 1.3 of the 2 cores,
+// the starved load processes stall for up to a second and read their streams' ends in bunches,
+// and the rate cannot hold whatever the drain does (busiest window 99 and 148 against under 40);
+// at 100 ms eight runs gave busiest windows of 26 to 34. The rate is always asserted; with
+// DRAIN_RATE=report it is only printed (for a machine busy with other work). Correctness (every
 // client reconnects once, every event, no duplicate, in order) is always asserted. The test prints,
 // per window, each stage of a move (stream ended, client's new request, its TCP connect as node:net
 // reports it, load balancer accept, stream opened) and how long each group of processes stalled in
-// it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_PUBLISH_EVERY_MS
-// sets the publishing pace (default 20 ms); DRAIN_JITTER_MS, when set, is passed to the drain as its
-// jitterMs (default: the drain's own).
+// it, so a bunched window shows which stage bunched and whose stall did it. DRAIN_JITTER_MS, when
+// set, is passed to the drain as its jitterMs (default: the drain's own).
 // DRAIN_PROF=<dir> writes a CPU profile of each load process there (node --cpu-prof).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,12 +29,12 @@ import { Hub } from '../../src/index.js';
 import { redisBackend } from '../../src/redis/index.js';
 import { REDIS_URL, deleteKeys, skipUnlessRedis } from '../redis/helpers.js';
 
-const CLIENTS = Number(process.env.DRAIN_CLIENTS ?? 600);
+const CLIENTS = Number(process.env.DRAIN_CLIENTS ?? 3000);
 const PER_LOAD_PROCESS = 500;
 const WITHIN_MS = 5000;
 const RETRY_MS = 1000;
 const WINDOW_MS = 100;
-const PUBLISH_EVERY_MS = Number(process.env.DRAIN_PUBLISH_EVERY_MS ?? 20);
+const PUBLISH_EVERY_MS = Number(process.env.DRAIN_PUBLISH_EVERY_MS ?? 100);
 const skip = await skipUnlessRedis(REDIS_URL);
 const here = new URL('./fixtures/', import.meta.url).pathname;
 
@@ -222,9 +222,8 @@ test(`draining one of 3 processes moves its clients gradually and loses nothing 
 
     assert.ok(drainedClients >= CLIENTS / 3 - 2, `the drained process held about a third of the clients (${drainedClients})`);
     assert.equal(reconnects.length, drainedClients, 'every client of the drained process reconnected to the others, once');
-    const judged = process.env.DRAIN_STRICT === '1' || summary.longestStallMs < WINDOW_MS / 2;
-    if (judged) assert.ok(busiest < limit, `busiest 100 ms window had ${busiest} reconnects; the limit is under ${limit}`);
-    else console.log(`# reconnect rate NOT judged: a process stalled ${summary.longestStallMs} ms (machine saturated); set DRAIN_STRICT=1 to judge anyway`);
+    if (process.env.DRAIN_RATE !== 'report') assert.ok(busiest < limit, `busiest 100 ms window had ${busiest} reconnects; the limit is under ${limit}`);
+    else console.log(`# reconnect rate only reported (DRAIN_RATE=report): busiest window ${busiest}, limit under ${limit}`);
     assert.equal(summary.complete, CLIENTS, 'every client has every event');
     assert.equal(summary.duplicated, 0);
     assert.equal(summary.outOfOrder, 0);
