@@ -114,7 +114,14 @@ function opened(response: http.IncomingMessage, url: string, signal: AbortSignal
         };
         source.on('data', (chunk: Buffer) => {
           if (cancelled || ended) return;
-          const wait = onChunk(chunk);
+          let wait: Promise<void> | undefined;
+          try {
+            wait = onChunk(chunk);
+          } catch (error) {
+            // As over fetch, where it rejects the read: the reading ends, as a loss.
+            fail(error);
+            return;
+          }
           if (wait === undefined) return;
           // Backpressure: nothing more is read (TCP flow control slows the server) until it settles.
           source.pause();
