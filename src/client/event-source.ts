@@ -1,4 +1,5 @@
-// A WHATWG `EventSource` built on `fetch` (node:http on Node) and eventide's shared parser, for Node >= 20 and browsers.
+// A WHATWG `EventSource` built on `fetch` (on Node, node:http: see transport.ts) and eventide's
+// shared parser, for Node >= 20 and browsers.
 // Follows HTML "Server-sent events" (section 9.2); `[spec]` marks the steps of that text.
 // Browser-safe: no `node:` imports.
 import { EventideError } from '../errors.js';
