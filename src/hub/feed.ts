@@ -93,6 +93,13 @@ export class FeedBatch {
 // The answer of a feed that never began to follow: its start head cannot be trusted.
 const NOT_CHECKED: Promise<boolean> = Promise.resolve(false);
 
+/** The later of two ids of `backend`, the empty string counting as earlier than any. */
+export function laterId(backend: HubBackend, a: string, b: string): string {
+  if (a === '') return b;
+  if (b === '') return a;
+  return backend.compareIds(a, b) >= 0 ? a : b;
+}
+
 /** The live feed of one channel in this process, with its cache of prepared events. Internal. */
 export class ChannelFeed {
   readonly channel: string;
@@ -158,7 +165,7 @@ export class ChannelFeed {
 
   /** This hub published `id` to the channel (its append completed). */
   published(id: string): void {
-    if (this.#published === '' || this.#backend.compareIds(id, this.#published) > 0) this.#published = id;
+    this.#published = laterId(this.#backend, this.#published, id);
   }
 
   /**

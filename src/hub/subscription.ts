@@ -9,7 +9,7 @@
 // events only when its cursor falls out of the retained history, and then emits the gap signal
 // there. What the output is (a connection's frames, an rxjs Subscriber) is outputs.ts's business.
 import type { HubBackend, ReadResult, StoredEvent } from './backend.js';
-import type { ChannelFeed, FeedBatch, FeedSubscriber } from './feed.js';
+import { laterId, type ChannelFeed, type FeedBatch, type FeedSubscriber } from './feed.js';
 import { channelSetTag, describeLastEventId, formatPositions, parsePositions } from './ids.js';
 import type { PreparedEvent } from './prepared.js';
 import { GAP_EVENT_TYPE, type GapSignalData, type HubEvent } from './types.js';
@@ -276,13 +276,11 @@ export class HubSubscription implements FeedSubscriber {
     // Without a position asked for, the stream starts where the feeds stand: what follows reaches
     // it through them, so it reads nothing (a burst of new streams costs the backend no read, and
     // this process no read's promises and buffers per stream).
-    const reads: ReadResult[] = fromStart
-      ? fromStart
-      : asked === null && allCurrent(this.#feeds)
-        ? this.#feeds.map(atFeedPosition)
-        : channels.length === 1
-          ? [await backend.readAfter(channels[0], asked === null ? undefined : asked[0], CATCH_UP_SLICE)]
-          : await Promise.all(channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)));
+    let reads: ReadResult[];
+    if (fromStart !== undefined) reads = fromStart;
+    else if (asked === null && allCurrent(this.#feeds)) reads = this.#feeds.map(atFeedPosition);
+    else if (channels.length === 1) reads = [await backend.readAfter(channels[0], asked === null ? undefined : asked[0], CATCH_UP_SLICE)];
+    else reads = await Promise.all(channels.map((channel, i) => backend.readAfter(channel, asked === null ? undefined : asked[i], CATCH_UP_SLICE)));
     if (this.#is(CLOSED)) return;
     const gapped: string[] = [];
     const replay = reads.map((read, i): ReadResult => {
@@ -327,11 +325,7 @@ export class HubSubscription implements FeedSubscriber {
     const checked = await Promise.all(feeds.map((feed) => feed.checked));
     if (!checked.every(Boolean)) return undefined;
     const { backend } = this.#host;
-    return feeds.map((feed, i) => ({
-      events: NO_EVENTS,
-      complete: true,
-      head: marks[i] !== '' && backend.compareIds(marks[i], feed.startHead) > 0 ? marks[i] : feed.startHead,
-    }));
+    return feeds.map((feed, i) => ({ events: NO_EVENTS, complete: true, head: laterId(backend, marks[i], feed.startHead) }));
   }
 
   // ---- reading from the backend ----

@@ -48,6 +48,47 @@ function holdingFirstHeadRead(backend: HubBackend): { backend: HubBackend; held(
   return { backend: holding, held: () => release !== undefined, release: () => release!() };
 }
 
+/** What {@link withTrimmedBurst} hands its test. */
+interface TrimmedBurst {
+  hub: Hub;
+  /** Another process on the same backend. */
+  other: Hub;
+  /** The subscriber whose subscribe made the feed read the head. */
+  first: Collector;
+  /** The ids of the burst, in order. */
+  burst: string[];
+  compare(a: string, b: string): number;
+}
+
+/**
+ * The trimmed burst: `hub` and `other` (another process) on one memory backend, both with a history
+ * of 2. A first subscriber on `hub` makes its feed read the channel's head; while that answer is
+ * held, `other` publishes five events, so the history keeps only the last two; then the answer is
+ * released and `test` runs. `backendFor` makes hub's backend around the shared memory backend; it
+ * must hold the first head read (see holdingFirstHeadRead). Both hubs are closed afterwards.
+ */
+async function withTrimmedBurst(
+  backendFor: (inner: HubBackend) => ReturnType<typeof holdingFirstHeadRead>,
+  test: (burst: TrimmedBurst) => Promise<void>,
+): Promise<void> {
+  const inner = createMemoryBackend();
+  const head = backendFor(inner);
+  const hub = new Hub({ backend: head.backend, history: { maxEvents: 2 } });
+  const other = new Hub({ backend: { ...withLatency(inner), close: async () => {} }, history: { maxEvents: 2 } });
+  try {
+    const first = collect(hub.subscribe('news'));
+    await waitFor(head.held, 'the feed to read the head');
+    const burst: string[] = [];
+    for (let i = 0; i < 5; i++) burst.push(await other.publish('news', { data: `burst ${i}` }));
+    head.release();
+    await test({ hub, other, first, burst, compare: (a, b) => inner.compareIds(a, b) });
+  } finally {
+    await other.close();
+    await hub.close();
+    await inner.close();
+  }
+}
+
 // The first subscription of a channel starts where its feed began to follow: the memory backend
 // reads that head inside the subscribe call, so an event published right after is never lost.
 describe('a subscription made just before a publish', () => {
@@ -141,44 +182,33 @@ describe('new subscribers at the head of a followed channel', () => {
     // between, and a history of 2 trims part of it before the follow begins: the follow delivers
     // the rest with nothing to say that some are missing. A subscriber starting at the feed's
     // position would then skip events silently; it must read its own head instead.
-    const inner = createMemoryBackend();
-    // The feed's read of the head: answered only after the burst.
-    const head = holdingFirstHeadRead(withLatency(inner));
-    const hub = new Hub({ backend: head.backend, history: { maxEvents: 2 } });
-    const other = new Hub({ backend: { ...withLatency(inner), close: async () => {} }, history: { maxEvents: 2 } });
-    const compare = (a: string, b: string) => inner.compareIds(a, b);
-    try {
-      const first = collect(hub.subscribe('news'));
-      await waitFor(head.held, 'the feed to read the head');
-      const published: string[] = [];
-      for (let i = 0; i < 5; i++) published.push(await other.publish('news', { data: `burst ${i}` }));
-      head.release();
-      // Subscribed in the turn the feed starts following, while its follow still catches up.
-      const late = collect(hub.subscribe('news'));
-      const last = await other.publish('news', { data: 'after' });
-      published.push(last);
-      const position = (c: Collector) => c.events.at(-1)?.id;
-      await waitFor(() => [first, late].every((c) => position(c) !== undefined && compare(position(c)!, last) >= 0), 'both to reach the last event');
-      // Where each subscribed among the publishes: the first before the burst, the late one after.
-      for (const [c, subscribedAt] of [[first, 0], [late, 5]] as const) {
-        assert.equal(c.error, undefined);
-        // From where its stream started, it has every event published after, in order. The start
-        // is its anchor or, when events came before the anchor could be sent, where it subscribed
-        // or where its own read of the head (after the burst) found the channel.
-        const opened = c.events[0];
-        const ids = c.events.filter((e) => !isAnchor(e)).map((e) => e.id!);
-        const expected = isAnchor(opened)
-          ? published.filter((id) => compare(id, opened.id!) > 0)
-          : published.slice(ids.length === published.length - subscribedAt ? subscribedAt : 5);
-        assert.deepEqual(ids, expected, `no silent gap after the start (${opened.id})`);
-      }
-      first.subscription.unsubscribe();
-      late.subscription.unsubscribe();
-    } finally {
-      await other.close();
-      await hub.close();
-      await inner.close();
-    }
+    // The feed's read of the head is answered only after the burst.
+    await withTrimmedBurst(
+      (inner) => holdingFirstHeadRead(withLatency(inner)),
+      async ({ hub, other, first, burst, compare }) => {
+        // Subscribed in the turn the feed starts following, while its follow still catches up.
+        const late = collect(hub.subscribe('news'));
+        const last = await other.publish('news', { data: 'after' });
+        const published = [...burst, last];
+        const position = (c: Collector) => c.events.at(-1)?.id;
+        await waitFor(() => [first, late].every((c) => position(c) !== undefined && compare(position(c)!, last) >= 0), 'both to reach the last event');
+        // Where each subscribed among the publishes: the first before the burst, the late one after.
+        for (const [c, subscribedAt] of [[first, 0], [late, 5]] as const) {
+          assert.equal(c.error, undefined);
+          // From where its stream started, it has every event published after, in order. The start
+          // is its anchor or, when events came before the anchor could be sent, where it subscribed
+          // or where its own read of the head (after the burst) found the channel.
+          const opened = c.events[0];
+          const ids = c.events.filter((e) => !isAnchor(e)).map((e) => e.id!);
+          const expected = isAnchor(opened)
+            ? published.filter((id) => compare(id, opened.id!) > 0)
+            : published.slice(ids.length === published.length - subscribedAt ? subscribedAt : 5);
+          assert.deepEqual(ids, expected, `no silent gap after the start (${opened.id})`);
+        }
+        first.subscription.unsubscribe();
+        late.subscription.unsubscribe();
+      },
+    );
   });
 
   it('read their own head while the feed follows but has not yet shown that it missed nothing', async () => {
@@ -187,33 +217,29 @@ describe('new subscribers at the head of a followed channel', () => {
     // are held) and its read after that head has not answered. A subscriber attaching then must
     // not start at the feed's position: the survivors would reach it with no sign of the three
     // trimmed events before them.
-    const inner = createMemoryBackend();
-    const head = holdingFirstHeadRead(inner);
     let heldDeliveries: (() => void)[] | undefined = [];
     let answerCheck: (() => void) | undefined;
-    const backend: HubBackend = {
-      ...head.backend,
-      follow: (channel, after, onEvent, onError) =>
-        head.backend.follow(channel, after, (event) => (heldDeliveries ? heldDeliveries.push(() => onEvent(event)) : onEvent(event)), onError),
-      readAfter(channel, after, limit, known) {
-        const read = head.backend.readAfter(channel, after, limit, known);
-        // The feed's completeness read: one event after the head it began from.
-        if (after === undefined || limit !== 1 || answerCheck !== undefined) return read;
-        return read.then((answer) => new Promise((resolve) => (answerCheck = () => resolve(answer))));
-      },
+    const holdingFeedStart = (inner: HubBackend) => {
+      const head = holdingFirstHeadRead(inner);
+      const backend: HubBackend = {
+        ...head.backend,
+        follow: (channel, after, onEvent, onError) =>
+          head.backend.follow(channel, after, (event) => (heldDeliveries ? heldDeliveries.push(() => onEvent(event)) : onEvent(event)), onError),
+        readAfter(channel, after, limit, known) {
+          const read = head.backend.readAfter(channel, after, limit, known);
+          // The feed's completeness read: one event after the head it began from.
+          if (after === undefined || limit !== 1 || answerCheck !== undefined) return read;
+          return read.then((answer) => new Promise((resolve) => (answerCheck = () => resolve(answer))));
+        },
+      };
+      return { ...head, backend };
     };
-    const hub = new Hub({ backend, history: { maxEvents: 2 } });
-    const other = new Hub({ backend: { ...withLatency(inner), close: async () => {} }, history: { maxEvents: 2 } });
-    try {
-      const first = collect(hub.subscribe('news'));
-      await waitFor(head.held, 'the feed to read the head');
-      for (let i = 0; i < 5; i++) await other.publish('news', { data: `burst ${i}` });
-      head.release();
+    await withTrimmedBurst(holdingFeedStart, async ({ hub, other, first }) => {
       await waitFor(() => answerCheck !== undefined, 'the feed to follow and ask whether its follow missed anything');
       const late = collect(hub.subscribe('news'));
       // A start at the feed's position is taken within the subscribe's own turn; let it be taken.
       await new Promise((resolve) => setImmediate(resolve));
-      for (const deliver of heldDeliveries) deliver();
+      for (const deliver of heldDeliveries!) deliver();
       heldDeliveries = undefined;
       answerCheck!();
       await waitFor(() => first.events.length > 0 && late.events.length > 0, 'both streams to start');
@@ -224,10 +250,6 @@ describe('new subscribers at the head of a followed channel', () => {
       assert.deepEqual(first.data(), ['after']);
       first.subscription.unsubscribe();
       late.subscription.unsubscribe();
-    } finally {
-      await other.close();
-      await hub.close();
-      await inner.close();
-    }
+    });
   });
 });
