@@ -1,7 +1,8 @@
 // The client's two ways of making requests in Node: node:http (the default of the Node entry) and
 // `fetch` (any `fetch` option). Each case runs on both and must come out the same: redirects and
 // what they do to the method, body and Authorization, the request headers, a compressed body, a
-// body cut mid-stream, too many redirects, an unreachable server, and a slow reader. (Backpressure
+// body cut mid-stream, too many redirects, a redirect to another scheme, an unreachable server, a
+// chunk handler that throws, and a slow reader. (Backpressure
 // itself, over the default transport, is in backpressure.test.ts.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import { gzipSync } from 'node:zlib';
 import type { IncomingMessage } from 'node:http';
 import { EventSource, events } from '../../src/client/node.js';
 import { isEventideError } from '../../src/errors.js';
+import { nodeTransport } from '../../src/client/node-transport.js';
+import { fetchTransport } from '../../src/client/transport.js';
 import { nextEvent, sseHead, startServer, until, type TestServer } from './helpers.js';
 
 type Seen = { url: string; method: string; headers: IncomingMessage['headers']; body: string };
@@ -186,6 +189,27 @@ for (const { name, options } of transports) {
       const iterator = events(`${main.url}/redirect?status=302&hops=25`, { ...options, reconnect: { retryOnNetworkError: false } });
       await assert.rejects(iterator.next(), (error: unknown) => isEventideError(error, 'EVENTIDE_CLIENT_NETWORK'));
       assert.equal(seen.length - from, 21, 'the first request and 20 redirects');
+    });
+
+    it('treats a redirect to a scheme other than http(s) as a network error', async () => {
+      const iterator = events(`${main.url}/redirect?status=302&to=${encodeURIComponent('ftp://127.0.0.1/sse')}`, { ...options, reconnect: { retryOnNetworkError: false } });
+      await assert.rejects(iterator.next(), (error: unknown) => isEventideError(error, 'EVENTIDE_CLIENT_NETWORK'));
+    });
+
+    it('ends the reading as a loss when the chunk handler throws, and reads no more chunks', async () => {
+      const transport = 'fetch' in options ? fetchTransport(globalThis.fetch) : nodeTransport;
+      const controller = new AbortController();
+      const stream = await transport({ url: `${main.url}/many`, method: 'GET', headers: new Headers(), body: null, signal: controller.signal, credentials: 'same-origin' });
+      let chunks = 0;
+      await assert.rejects(
+        stream.read(() => {
+          chunks++;
+          throw new Error('handler broke');
+        }),
+      );
+      assert.equal(chunks, 1);
+      stream.cancel();
+      controller.abort();
     });
 
     it('reports an unreachable server as a network error with its cause', async () => {
